@@ -1,0 +1,105 @@
+# mktai: PGXS build, regression tests, C unit tests and benchmarks.
+
+EXTENSION = mktai
+EXTVERSION = 0.1.0
+MODULE_big = mktai
+
+# The numeric core and the model format know nothing of the backend;
+# the unit tests and the fuzzer link them alone.
+CORE_OBJS = \
+	src/core/activation.o \
+	src/core/dense.o \
+	src/core/dropout.o \
+	src/core/fit.o \
+	src/core/loss.o \
+	src/core/metrics.o \
+	src/core/mlp.o \
+	src/core/optim.o \
+	src/core/rng.o
+MODEL_OBJS = \
+	src/model/encode.o \
+	src/model/format.o \
+	src/model/model.o
+SQL_OBJS = \
+	src/evaluate.o \
+	src/metrics_agg.o \
+	src/mktai.o \
+	src/model_cache.o \
+	src/options.o \
+	src/pg_alloc.o \
+	src/predict.o \
+	src/registry.o \
+	src/row_encode.o \
+	src/scoring.o \
+	src/train.o \
+	src/train_data.o \
+	src/train_tabular.o
+
+OBJS = $(CORE_OBJS) $(MODEL_OBJS) $(SQL_OBJS)
+
+DATA = sql/mktai--$(EXTVERSION).sql
+DOCS = README.md
+
+REGRESS = \
+	setup \
+	metrics \
+	train \
+	predict \
+	registry
+
+PG_CONFIG ?= pg_config
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
+	-Wno-missing-field-initializers
+SHLIB_LINK = -lopenblas -lm
+
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# PGXS tracks no header dependencies; a changed header rebuilds everything.
+$(OBJS): $(wildcard src/*.h src/core/*.h src/model/*.h)
+
+# C unit tests of the core and the model format: no server needed, only
+# pg_crc32c from libpgport.
+PG_LIBDIR := $(shell $(PG_CONFIG) --pkglibdir)
+PG_INCLUDE_SERVER := $(shell $(PG_CONFIG) --includedir-server)
+UNIT_SRCS = $(CORE_OBJS:.o=.c) $(MODEL_OBJS:.o=.c) $(wildcard test/unit/*.c)
+UNIT_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-Wno-sign-compare -Isrc -I$(PG_INCLUDE_SERVER)
+UNIT_LIBS = $(PG_LIBDIR)/libpgcommon.a $(PG_LIBDIR)/libpgport.a -lopenblas -lm
+
+test/unit/run_unit: $(UNIT_SRCS) $(wildcard src/core/*.h src/model/*.h test/unit/*.h)
+	$(CC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LIBS)
+
+unittest: test/unit/run_unit
+	test/unit/run_unit
+
+.PHONY: unittest
+
+# libFuzzer run over mk_model_read(): make fuzz [FUZZ_SECONDS=600].
+# Needs clang and its fuzzer runtime (with Debian's clang 14 it ships in
+# libclang-rt-14-dev or libclang-common-14-dev).  The corpus in
+# test/fuzz/corpus starts from the valid models test/fuzz/make_seeds writes.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 600
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -Wall -Wno-ignored-attributes \
+	-Isrc -I$(PG_INCLUDE_SERVER)
+FUZZ_LIB_SRCS = $(CORE_OBJS:.o=.c) $(MODEL_OBJS:.o=.c) test/unit/unit_alloc.c
+FUZZ_DEPS = $(FUZZ_LIB_SRCS) $(wildcard src/core/*.h src/model/*.h)
+
+test/fuzz/fuzz_model: test/fuzz/fuzz_model.c $(FUZZ_DEPS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ test/fuzz/fuzz_model.c $(FUZZ_LIB_SRCS) \
+		$(UNIT_LIBS)
+
+test/fuzz/make_seeds: test/fuzz/make_seeds.c $(FUZZ_DEPS)
+	$(CC) $(UNIT_CFLAGS) -o $@ test/fuzz/make_seeds.c $(FUZZ_LIB_SRCS) \
+		$(UNIT_LIBS)
+
+fuzz: test/fuzz/fuzz_model test/fuzz/make_seeds
+	mkdir -p test/fuzz/corpus
+	test/fuzz/make_seeds test/fuzz/corpus
+	test/fuzz/fuzz_model -max_total_time=$(FUZZ_SECONDS) \
+		-artifact_prefix=test/fuzz/ -print_final_stats=1 test/fuzz/corpus
+
+.PHONY: fuzz

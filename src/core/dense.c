@@ -1,0 +1,65 @@
+/*
+ * dense.c
+ *		The fully connected layer, forward and backward, on OpenBLAS sgemm.
+ *
+ * With W[OC,C] stored row-major as PyTorch's nn.Linear stores it:
+ *	forward		out = inp W^T + b
+ *	backward	dinp += dout W;  dW += dout^T inp;  db += sum over rows of dout
+ * Every product is one sgemm call with beta = 1, which is what makes the
+ * backward pass accumulate.
+ */
+#include <cblas.h>
+#include <string.h>
+
+#include "layers.h"
+
+/*
+ * out[B,OC] = inp[B,C] * weight[OC,C]^T + bias[OC].  The bias is broadcast
+ * into every row first, then sgemm adds the product on top (beta = 1).
+ */
+void
+mk_dense_forward(float *out, const float *inp,
+				 const float *weight, const float *bias,
+				 int B, int C, int OC)
+{
+	for (int b = 0; b < B; b++)
+	{
+		float	   *out_b = out + (size_t) b * OC;
+
+		if (bias != NULL)
+			memcpy(out_b, bias, (size_t) OC * sizeof(float));
+		else
+			memset(out_b, 0, (size_t) OC * sizeof(float));
+	}
+	if (B <= 0 || C <= 0 || OC <= 0)
+		return;
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C,
+				1.0f, inp, C, weight, C, 1.0f, out, OC);
+}
+
+/*
+ * Accumulates the gradients of the dense layer given dout[B,OC]:
+ *	dinp[B,C]	  += dout[B,OC] * weight[OC,C]		(skipped when dinp is NULL)
+ *	dweight[OC,C] += dout[B,OC]^T * inp[B,C]
+ *	dbias[OC]	  += sum_b dout[b,:]
+ */
+void
+mk_dense_backward(float *dinp, float *dweight, float *dbias,
+				  const float *dout, const float *inp,
+				  const float *weight, int B, int C, int OC)
+{
+	if (B <= 0 || C <= 0 || OC <= 0)
+		return;
+	if (dinp != NULL)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, OC,
+					1.0f, dout, OC, weight, C, 1.0f, dinp, C);
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, B,
+				1.0f, dout, OC, inp, C, 1.0f, dweight, C);
+	for (int b = 0; b < B; b++)
+	{
+		const float *dout_b = dout + (size_t) b * OC;
+
+		for (int o = 0; o < OC; o++)
+			dbias[o] += dout_b[o];
+	}
+}

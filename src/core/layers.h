@@ -1,0 +1,58 @@
+/*
+ * layers.h
+ *		Forward and backward kernels of the feed-forward layers.
+ *
+ * Conventions (after llm.c):
+ *	- B is the batch size, C the number of input channels, OC the output
+ *	  channels; every matrix is row-major.
+ *	- A backward function takes the gradients it produces first (d-prefixed),
+ *	  then the upstream gradient, then the forward inputs and cached values.
+ *	- Backward functions ACCUMULATE into their gradient outputs; zeroing the
+ *	  gradients is an explicit step of the training loop.
+ *	- Kernels never allocate.
+ */
+#ifndef MK_LAYERS_H
+#define MK_LAYERS_H
+
+#include "rng.h"
+
+/* Dense: out[B,OC] = inp[B,C] * weight[OC,C]^T + bias[OC]  (sgemm). */
+extern void mk_dense_forward(float *out, const float *inp,
+							 const float *weight, const float *bias,
+							 int B, int C, int OC);
+
+/*
+ * dinp[B,C] += dout * weight;  dweight[OC,C] += dout^T * inp;
+ * dbias[OC] += column sums of dout.  dinp may be NULL (first layer).
+ */
+extern void mk_dense_backward(float *dinp, float *dweight, float *dbias,
+							  const float *dout, const float *inp,
+							  const float *weight, int B, int C, int OC);
+
+/* Element-wise activations over n values; out may alias inp. */
+extern void mk_relu_forward(float *out, const float *inp, size_t n);
+extern void mk_tanh_forward(float *out, const float *inp, size_t n);
+extern void mk_sigmoid_forward(float *out, const float *inp, size_t n);
+
+/* Activation backward passes take the forward OUTPUT, which suffices. */
+extern void mk_relu_backward(float *dinp, const float *dout,
+							 const float *out, size_t n);
+extern void mk_tanh_backward(float *dinp, const float *dout,
+							 const float *out, size_t n);
+extern void mk_sigmoid_backward(float *dinp, const float *dout,
+								const float *out, size_t n);
+
+/*
+ * Inverted dropout: during training each value is kept with probability
+ * 1 - p and scaled by 1 / (1 - p); mask[i] holds that scale or 0.  With
+ * p = 0 it is the identity.  out may alias inp.
+ */
+extern void mk_dropout_forward(float *out, float *mask, const float *inp,
+							   size_t n, float p, MkRng *rng);
+extern void mk_dropout_backward(float *dinp, const float *dout,
+								const float *mask, size_t n);
+
+/* Numerically stable logistic function of one value. */
+extern float mk_sigmoid(float x);
+
+#endif							/* MK_LAYERS_H */

@@ -1,0 +1,222 @@
+/*
+ * evaluate.c
+ *		mktai.evaluate(name, relation): the deployed model's metrics on any
+ *		labelled relation.
+ *
+ * Rows stream through a cursor in batches; each batch is encoded and scored
+ * at once, and only the outputs and the truth are kept for the metrics.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "model/encode.h"
+#include "model_cache.h"
+#include "row_encode.h"
+#include "scoring.h"
+
+#define EVAL_BATCH 1024
+
+typedef struct Truth
+{
+	int			attindex;		/* of the target in the scanned rows */
+	ValueSource source;
+	FmgrInfo	output;
+} Truth;
+
+typedef struct Evaluation
+{
+	ModelHandle *handle;
+	RowEncoder *encoder;
+	Truth		truth;
+	MkMlpActs  *acts;
+	float	   *batch;			/* EVAL_BATCH rows of features */
+	float	   *outputs;		/* grows with the rows kept */
+	int32	   *classes;
+	double	   *values;
+	int			n;
+	int			capacity;
+	int64		skipped;
+} Evaluation;
+
+static void
+BindTruth(Evaluation *ev, TupleDesc desc)
+{
+	const MkTarget *target = &ev->handle->model.target;
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped &&
+			strcmp(NameStr(TupleDescAttr(desc, i)->attname), target->name) == 0)
+			break;
+	if (i == desc->natts)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("relation has no target column \"%s\"", target->name),
+				 errhint("Evaluate on a relation holding the model's target column.")));
+	ev->truth.attindex = i;
+	if (FeatureKindOfType(TupleDescAttr(desc, i)->atttypid, &ev->truth.source) == 0 ||
+		(ev->handle->model.task == MK_TASK_REGRESSION) !=
+		(ev->truth.source <= SRC_NUMERIC))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("target column \"%s\" is of type %s, which does not fit model \"%s\"",
+						target->name, format_type_be(TupleDescAttr(desc, i)->atttypid),
+						ev->handle->name)));
+	if (ev->handle->model.task == MK_TASK_CLASSIFICATION &&
+		ev->truth.source != SRC_BOOL && ev->truth.source != SRC_TEXT)
+	{
+		Oid			outfn;
+		bool		varlena;
+
+		getTypeOutputInfo(TupleDescAttr(desc, i)->atttypid, &outfn, &varlena);
+		fmgr_info(outfn, &ev->truth.output);
+		ev->truth.source = SRC_OUTPUT;
+	}
+}
+
+static int32
+ClassIndex(const Evaluation *ev, const char *label)
+{
+	const MkTarget *target = &ev->handle->model.target;
+
+	for (int k = 0; k < target->n_classes; k++)
+		if (strcmp(target->classes[k], label) == 0)
+			return k;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("label \"%s\" was not seen in training of model \"%s\"",
+					label, ev->handle->name),
+			 errhint("Evaluate on rows whose labels the model knows.")));
+}
+
+/* Keeps the truth of one row; false when its target is NULL. */
+static bool
+KeepTruth(Evaluation *ev, HeapTuple tuple, TupleDesc desc)
+{
+	bool		isnull;
+	Datum		value = heap_getattr(tuple, ev->truth.attindex + 1, desc, &isnull);
+	const char *name = ev->handle->model.target.name;
+
+	if (isnull)
+		return false;
+	if (ev->n == ev->capacity)
+	{
+		ev->capacity *= 2;
+		ev->outputs = repalloc_huge(ev->outputs, sizeof(float) * ev->capacity *
+									ModelOutputWidth(&ev->handle->model));
+		ev->classes = repalloc_huge(ev->classes, sizeof(int32) * ev->capacity);
+		ev->values = repalloc_huge(ev->values, sizeof(double) * ev->capacity);
+	}
+	if (ev->handle->model.task == MK_TASK_REGRESSION)
+		ev->values[ev->n] = NumberFromDatum(value, ev->truth.source, name);
+	else
+		ev->classes[ev->n] = ClassIndex(ev, CategoryFromDatum(value, ev->truth.source,
+															  &ev->truth.output));
+	return true;
+}
+
+static void
+ScoreBatch(Evaluation *ev, SPITupleTable *tuptable, uint64 count)
+{
+	const MkModel *model = &ev->handle->model;
+	int			width = ModelOutputWidth(model);
+	int			first = ev->n;
+	int			b = 0;
+
+	if (ev->encoder == NULL)
+	{
+		ev->encoder = RowEncoderCreate(model, tuptable->tupdesc, ev->handle->name);
+		BindTruth(ev, tuptable->tupdesc);
+	}
+	for (uint64 r = 0; r < count; r++)
+	{
+		if (!KeepTruth(ev, tuptable->vals[r], tuptable->tupdesc))
+		{
+			ev->skipped++;
+			continue;
+		}
+		RowEncoderEncode(ev->encoder, tuptable->vals[r],
+						 ev->batch + (size_t) b * model->prep.n_features);
+		ev->n++;
+		b++;
+	}
+	ScoreRows(model, &ev->handle->params, ev->acts, ev->batch, b,
+			  ev->outputs + (size_t) first * width);
+}
+
+static void
+ScanRelation(Evaluation *ev, Oid relid)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *sql = psprintf("SELECT * FROM %s",
+							   quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+														  get_rel_name(relid)));
+	SPIPlanPtr	plan;
+	Portal		portal;
+
+	SPI_connect();
+	plan = SPI_prepare(sql, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	for (;;)
+	{
+		MemoryContext spi = CurrentMemoryContext;
+
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, EVAL_BATCH);
+		if (SPI_processed == 0)
+			break;
+		MemoryContextSwitchTo(caller);
+		ScoreBatch(ev, SPI_tuptable, SPI_processed);
+		MemoryContextSwitchTo(spi);
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+}
+
+PG_FUNCTION_INFO_V1(mktai_evaluate);
+
+/* mktai.evaluate(name, relation) */
+Datum
+mktai_evaluate(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Oid			relid = PG_GETARG_OID(1);
+	Evaluation	ev;
+	StringInfoData buf;
+	const MkModel *model;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.handle = ModelAcquire(name, CurrentMemoryContext);
+	model = &ev.handle->model;
+	ev.acts = mk_mlp_acts_create(&model->mlp, EVAL_BATCH);
+	ev.batch = palloc(sizeof(float) * EVAL_BATCH * model->prep.n_features);
+	ev.capacity = EVAL_BATCH;
+	ev.outputs = palloc(sizeof(float) * ev.capacity * ModelOutputWidth(model));
+	ev.classes = palloc(sizeof(int32) * ev.capacity);
+	ev.values = palloc(sizeof(double) * ev.capacity);
+	ScanRelation(&ev, relid);
+	if (ev.n == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("relation \"%s\" has no rows with a non-NULL \"%s\" to evaluate on",
+						get_rel_name(relid), model->target.name)));
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	AppendMetrics(&buf, model, ev.outputs, ev.classes, ev.values, ev.n);
+	appendStringInfo(&buf, ", \"rows\": %d, \"skipped_rows\": " INT64_FORMAT
+					 ", \"version\": %d}", ev.n, ev.skipped, ev.handle->version);
+	PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}

@@ -1,0 +1,63 @@
+/*
+ * encode.c
+ *		Standardisation, NULL indicators and one-hot slots for one value.
+ */
+#include <string.h>
+
+#include "encode.h"
+
+int32_t
+mk_category_index(const MkColumn *col, const char *text)
+{
+	int32_t		lo = 0;
+	int32_t		hi = col->n_categories - 1;
+
+	while (lo <= hi)
+	{
+		int32_t		mid = lo + (hi - lo) / 2;
+		int			cmp = strcmp(text, col->categories[mid]);
+
+		if (cmp == 0)
+			return mid;
+		if (cmp < 0)
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+/*
+ * A NULL becomes the training mean (0 after standardisation) and, when the
+ * column had NULLs in training, sets the indicator slot that follows.
+ */
+void
+mk_encode_number(const MkColumn *col, double value, bool isnull,
+				 float *features)
+{
+	float	   *slot = features + col->offset;
+
+	slot[0] = isnull ? 0.0f : (float) ((value - col->mean) / col->scale);
+	if (col->null_indicator)
+		slot[1] = isnull ? 1.0f : 0.0f;
+}
+
+void
+mk_encode_category(const MkColumn *col, const char *text, bool isnull,
+				   float *features)
+{
+	int32_t		index;
+
+	memset(features + col->offset, 0,
+		   sizeof(float) * (size_t) mk_column_width(col));
+	if (isnull)
+	{
+		features[MK_SLOT_NULL(col)] = 1.0f;
+		return;
+	}
+	index = mk_category_index(col, text);
+	if (index < 0)
+		features[MK_SLOT_UNSEEN(col)] = 1.0f;
+	else
+		features[col->offset + index] = 1.0f;
+}

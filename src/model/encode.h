@@ -1,0 +1,29 @@
+/*
+ * encode.h
+ *		Turning one input value into the feature slots of its column.
+ *
+ * Training and scoring share these, so a value lands in the same slot
+ * whichever path saw it.  The layout of a column's slots is described in
+ * model.h (MkColumn).
+ */
+#ifndef MK_ENCODE_H
+#define MK_ENCODE_H
+
+#include "model.h"
+
+/* Slot of a categorical column used for NULL, and for unseen values. */
+#define MK_SLOT_NULL(col)	((col)->offset + (col)->n_categories)
+#define MK_SLOT_UNSEEN(col) ((col)->offset + (col)->n_categories + 1)
+
+/* Index of text among a column's sorted categories, or -1. */
+extern int32_t mk_category_index(const MkColumn *col, const char *text);
+
+/* Fills a numeric column's slots of features[] from value (or NULL). */
+extern void mk_encode_number(const MkColumn *col, double value, bool isnull,
+							 float *features);
+
+/* Fills a categorical column's slots of features[] from text (or NULL). */
+extern void mk_encode_category(const MkColumn *col, const char *text,
+							   bool isnull, float *features);
+
+#endif							/* MK_ENCODE_H */

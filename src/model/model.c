@@ -1,0 +1,346 @@
+/*
+ * model.c
+ *		The invariants of an in-memory model, and its release.
+ *
+ * mk_model_check() states once what scoring may assume about a model.  The
+ * reader runs it on every model it parses and the writer on every model it
+ * stores, so a model that breaks it can neither enter nor leave the
+ * database.  It looks at every part a hand-built or a parsed model may get
+ * wrong, in an order that never reads past what an earlier test vouched for:
+ * array lengths before the arrays, the network shape before the parameters.
+ *
+ * Messages name the column or class at fault.  Those that carry values are
+ * built in a static buffer, which suits the single-threaded backend and the
+ * test programs; the next call overwrites it.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mk_alloc.h"
+#include "model/model.h"
+
+static const char *check_fail(const char *fmt,...)
+			__attribute__((format(printf, 1, 2)));
+
+static char check_message[320];
+
+/* Formats a failed check into the static buffer and returns it. */
+static const char *
+check_fail(const char *fmt,...)
+{
+	va_list		args;
+
+	va_start(args, fmt);
+	vsnprintf(check_message, sizeof(check_message), fmt, args);
+	va_end(args);
+	return check_message;
+}
+
+/* Number of feature slots a column fills. */
+int32_t
+mk_column_width(const MkColumn *col)
+{
+	switch (col->kind)
+	{
+		case MK_COLUMN_NUMERIC:
+			return col->null_indicator ? 2 : 1;
+		case MK_COLUMN_CATEGORICAL:
+			/* one slot per category, one for NULL, one for unseen values */
+			return col->n_categories + 2;
+	}
+	return 0;
+}
+
+/* Why a name or label text is unusable, or NULL when it is fine. */
+static const char *
+text_error(const char *text, bool allow_empty)
+{
+	size_t		len;
+
+	if (text == NULL)
+		return "is missing";
+	len = strnlen(text, MK_MAX_NAME_BYTES + 1);
+	if (len == 0 && !allow_empty)
+		return "is empty";
+	if (len > MK_MAX_NAME_BYTES)
+		return "is longer than the limit of 1024 bytes";
+	return NULL;
+}
+
+/* qsort comparator over an array of C strings. */
+static int
+compare_texts(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/*
+ * Returns a text that occurs more than once among texts[0 .. n - 1], or NULL.
+ * Sorts texts in place, so callers pass a scratch copy of their pointers.
+ */
+static const char *
+find_duplicate(char **texts, int n)
+{
+	int			i;
+
+	qsort(texts, n, sizeof(char *), compare_texts);
+	for (i = 1; i < n; i++)
+	{
+		if (strcmp(texts[i - 1], texts[i]) == 0)
+			return texts[i];
+	}
+	return NULL;
+}
+
+/* Checks one column's name, kind, statistics and categories. */
+static const char *
+check_column(const MkColumn *col, int index)
+{
+	const char *err;
+	int32_t		i;
+
+	if ((err = text_error(col->name, false)) != NULL)
+		return check_fail("name of column %d %s", index + 1, err);
+	if (!isfinite(col->mean) || !isfinite(col->scale))
+		return check_fail("column \"%.64s\": mean and scale must be finite",
+						  col->name);
+
+	switch (col->kind)
+	{
+		case MK_COLUMN_NUMERIC:
+			if (!(col->scale > 0.0))
+				return check_fail("column \"%.64s\": scale must be positive, not %g",
+								  col->name, col->scale);
+			if (col->n_categories != 0)
+				return check_fail("column \"%.64s\": numeric but has %d categories",
+								  col->name, (int) col->n_categories);
+			return NULL;
+		case MK_COLUMN_CATEGORICAL:
+			break;
+		default:
+			return check_fail("column \"%.64s\": unknown kind %d",
+							  col->name, (int) col->kind);
+	}
+
+	if (col->n_categories < 0 || col->n_categories > MK_MAX_CATEGORIES)
+		return check_fail("column \"%.64s\": %d categories (0 to %d allowed)",
+						  col->name, (int) col->n_categories,
+						  MK_MAX_CATEGORIES);
+	if (col->n_categories > 0 && col->categories == NULL)
+		return check_fail("column \"%.64s\": categories are missing",
+						  col->name);
+	for (i = 0; i < col->n_categories; i++)
+	{
+		if ((err = text_error(col->categories[i], true)) != NULL)
+			return check_fail("column \"%.64s\": category %d %s",
+							  col->name, (int) i + 1, err);
+		if (i > 0 && strcmp(col->categories[i - 1], col->categories[i]) >= 0)
+			return check_fail("column \"%.64s\": categories not strictly increasing at \"%.64s\"",
+							  col->name, col->categories[i]);
+	}
+	return NULL;
+}
+
+/* Checks every column, the offsets they fill, and that names are unique. */
+static const char *
+check_prep(const MkPrep *prep)
+{
+	const char *err;
+	const char *dup;
+	char	  **names;
+	int64_t		offset = 0;
+	int32_t		i;
+
+	if (prep->n_columns < 1 || prep->n_columns > MK_MAX_COLUMNS)
+		return check_fail("%d input columns (1 to %d allowed)",
+						  (int) prep->n_columns, MK_MAX_COLUMNS);
+	if (prep->columns == NULL)
+		return "input columns are missing";
+
+	for (i = 0; i < prep->n_columns; i++)
+	{
+		const MkColumn *col = &prep->columns[i];
+
+		if ((err = check_column(col, i)) != NULL)
+			return err;
+		if (col->offset != offset)
+			return check_fail("column \"%.64s\": offset %d, expected %lld",
+							  col->name, (int) col->offset,
+							  (long long) offset);
+		offset += mk_column_width(col);
+	}
+	if (offset != prep->n_features)
+		return check_fail("columns fill %lld feature slots, not %d",
+						  (long long) offset, (int) prep->n_features);
+
+	names = mk_alloc(mk_mul_size(prep->n_columns, sizeof(char *)));
+	for (i = 0; i < prep->n_columns; i++)
+		names[i] = prep->columns[i].name;
+	dup = find_duplicate(names, prep->n_columns);
+	mk_free(names);
+	if (dup != NULL)
+		return check_fail("duplicate column name \"%.64s\"", dup);
+	return NULL;
+}
+
+/* Checks the label classes of a classification target. */
+static const char *
+check_classes(const MkTarget *target)
+{
+	const char *err;
+	const char *dup;
+	char	  **scratch;
+	int32_t		i;
+
+	if (target->n_classes < 2 || target->n_classes > MK_MAX_CLASSES)
+		return check_fail("classification with %d classes (2 to %d allowed)",
+						  (int) target->n_classes, MK_MAX_CLASSES);
+	if (target->classes == NULL)
+		return "class labels are missing";
+	for (i = 0; i < target->n_classes; i++)
+	{
+		if ((err = text_error(target->classes[i], true)) != NULL)
+			return check_fail("class %d %s", (int) i + 1, err);
+	}
+	if (target->positive < 0 || target->positive >= target->n_classes)
+		return check_fail("positive class %d out of range (%d classes)",
+						  (int) target->positive, (int) target->n_classes);
+
+	scratch = mk_alloc(mk_mul_size(target->n_classes, sizeof(char *)));
+	memcpy(scratch, target->classes, target->n_classes * sizeof(char *));
+	dup = find_duplicate(scratch, target->n_classes);
+	mk_free(scratch);
+	if (dup != NULL)
+		return check_fail("duplicate class \"%.64s\"", dup);
+	return NULL;
+}
+
+/* Checks the target against the task. */
+static const char *
+check_target(const MkTarget *target, MkTask task)
+{
+	const char *err;
+
+	if ((err = text_error(target->name, false)) != NULL)
+		return check_fail("target name %s", err);
+	if (target->type < MK_LABEL_BOOL || target->type > MK_LABEL_FLOAT)
+		return check_fail("unknown label type %d", (int) target->type);
+	if (!isfinite(target->mean) || !isfinite(target->scale))
+		return "target mean and scale must be finite";
+
+	if (task == MK_TASK_CLASSIFICATION)
+		return check_classes(target);
+
+	if (target->n_classes != 0)
+		return check_fail("regression with %d classes (must be 0)",
+						  (int) target->n_classes);
+	if (!(target->scale > 0.0))
+		return check_fail("target scale must be positive, not %g",
+						  target->scale);
+	return NULL;
+}
+
+/* Checks the network shape against prep and target, then the parameters. */
+static const char *
+check_network(const MkModel *model)
+{
+	const MkMlpConfig *cfg = &model->mlp;
+	const char *err;
+	int			want_out;
+	size_t		n_params;
+	size_t		i;
+
+	if ((err = mk_mlp_config_error(cfg)) != NULL)
+		return check_fail("network: %s", err);
+	if (cfg->sizes[0] != model->prep.n_features)
+		return check_fail("network input width %d, but the columns fill %d slots",
+						  cfg->sizes[0], (int) model->prep.n_features);
+
+	want_out = 1;
+	if (model->task == MK_TASK_CLASSIFICATION && model->target.n_classes > 2)
+		want_out = model->target.n_classes;
+	if (cfg->sizes[cfg->n_dense] != want_out)
+		return check_fail("network output width %d, expected %d",
+						  cfg->sizes[cfg->n_dense], want_out);
+
+	if (model->params == NULL)
+		return "parameters are missing";
+	n_params = mk_mlp_num_params(cfg);
+	for (i = 0; i < n_params; i++)
+	{
+		if (!isfinite(model->params[i]))
+			return check_fail("parameter %zu of %zu is not finite",
+							  i, n_params);
+	}
+	return NULL;
+}
+
+/*
+ * Checks the invariants scoring relies on.  Returns NULL when the model is
+ * valid, else a message (static or in a buffer the next call overwrites).
+ */
+const char *
+mk_model_check(const MkModel *model)
+{
+	const char *err;
+
+	if (model->task != MK_TASK_CLASSIFICATION &&
+		model->task != MK_TASK_REGRESSION)
+		return check_fail("unknown task %d", (int) model->task);
+	if ((err = check_prep(&model->prep)) != NULL)
+		return err;
+	if ((err = check_target(&model->target, model->task)) != NULL)
+		return err;
+	if ((err = check_network(model)) != NULL)
+		return err;
+	if (model->spec_json == NULL)
+		return "training spec is missing";
+	if (model->metrics_json == NULL)
+		return "metrics are missing";
+	return NULL;
+}
+
+/* Frees an array of n strings and the array itself. */
+static void
+free_texts(char **texts, int32_t n)
+{
+	int32_t		i;
+
+	if (texts == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		mk_free(texts[i]);
+	mk_free(texts);
+}
+
+/*
+ * Frees every part of a model and zeroes it.  Parts may be missing, as in a
+ * model the reader abandoned half-way: arrays are zeroed when allocated and
+ * their counts set only once they exist.
+ */
+void
+mk_model_free(MkModel *model)
+{
+	int32_t		i;
+
+	if (model->prep.columns != NULL)
+	{
+		for (i = 0; i < model->prep.n_columns; i++)
+		{
+			MkColumn   *col = &model->prep.columns[i];
+
+			mk_free(col->name);
+			free_texts(col->categories, col->n_categories);
+		}
+		mk_free(model->prep.columns);
+	}
+	mk_free(model->target.name);
+	free_texts(model->target.classes, model->target.n_classes);
+	mk_free(model->params);
+	mk_free(model->spec_json);
+	mk_free(model->metrics_json);
+	memset(model, 0, sizeof(*model));
+}

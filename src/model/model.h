@@ -1,0 +1,140 @@
+/*
+ * model.h
+ *		A trained model as it lives in memory, and its serialised form.
+ *
+ * A model is everything scoring needs: the task, the input pipeline learned
+ * from the training data (MkPrep), the meaning of the outputs (MkTarget), the
+ * network configuration and its parameters, plus the training spec and the
+ * metrics as JSON text, so that an exported model carries its history.
+ *
+ * The bytes (see format.c for the layout) start with a magic number and a
+ * format version and end with a CRC-32C; mk_model_read() trusts nothing in
+ * them.  This module uses no backend facility but pg_crc32c, so the unit
+ * tests and the fuzzer link it without a server.
+ */
+#ifndef MK_MODEL_H
+#define MK_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/mlp.h"
+
+#define MK_MODEL_MAGIC "MKTAIMDL"
+#define MK_MODEL_FORMAT_VERSION 1
+
+/* Longest name or category text a model may hold, in bytes. */
+#define MK_MAX_NAME_BYTES 1024
+/* Most input columns, categories per column and classes a model may hold. */
+#define MK_MAX_COLUMNS 4096
+#define MK_MAX_CATEGORIES 100000
+#define MK_MAX_CLASSES 10000
+
+typedef enum MkTask
+{
+	MK_TASK_CLASSIFICATION = 1,
+	MK_TASK_REGRESSION = 2
+} MkTask;
+
+typedef enum MkColumnKind
+{
+	MK_COLUMN_NUMERIC = 1,
+	MK_COLUMN_CATEGORICAL = 2
+} MkColumnKind;
+
+/*
+ * One input column and the feature slots it fills, starting at offset.
+ *
+ * Numeric: one slot, (x - mean) / scale; when null_indicator is set, a second
+ * slot that is 1 for NULL (the first slot is then 0, i.e. the mean).
+ * Categorical: n_categories one-hot slots, categories sorted by strcmp, then
+ * one slot for NULL and one for a value not seen in training.
+ */
+typedef struct MkColumn
+{
+	char	   *name;
+	MkColumnKind kind;
+	int32_t		offset;
+	double		mean;
+	double		scale;
+	bool		null_indicator;
+	int32_t		n_categories;
+	char	  **categories;
+} MkColumn;
+
+typedef struct MkPrep
+{
+	int32_t		n_columns;
+	MkColumn   *columns;
+	int32_t		n_features;		/* total slots: the network's input width */
+} MkPrep;
+
+/* The SQL type a label came from, so predict_label can answer in kind. */
+typedef enum MkLabelType
+{
+	MK_LABEL_BOOL = 1,
+	MK_LABEL_INT = 2,
+	MK_LABEL_TEXT = 3,
+	MK_LABEL_FLOAT = 4
+} MkLabelType;
+
+/*
+ * What the network's outputs mean.  Classification: classes[] are the label
+ * texts in label order (sorted); a binary model has one logit, the
+ * probability of classes[positive].  Regression: the network predicts
+ * (y - mean) / scale.
+ */
+typedef struct MkTarget
+{
+	char	   *name;
+	MkLabelType type;
+	int32_t		n_classes;		/* 0 for regression */
+	char	  **classes;
+	int32_t		positive;
+	double		mean;
+	double		scale;
+} MkTarget;
+
+typedef struct MkModel
+{
+	MkTask		task;
+	MkPrep		prep;
+	MkTarget	target;
+	MkMlpConfig mlp;
+	float	   *params;			/* mk_mlp_num_params(&mlp) floats */
+	char	   *spec_json;		/* NUL-terminated; opaque here */
+	char	   *metrics_json;	/* NUL-terminated; opaque here */
+} MkModel;
+
+/* Number of feature slots a column fills. */
+extern int32_t mk_column_width(const MkColumn *col);
+
+/*
+ * Checks the invariants scoring relies on (offsets contiguous, sizes within
+ * limits, categories strictly sorted, scales positive and finite, network
+ * input and output widths consistent with prep and target, parameters
+ * finite).  Returns NULL when valid, else a message.  Run on every model
+ * read and on every model before it is written.
+ */
+extern const char *mk_model_check(const MkModel *model);
+
+/*
+ * Serialises a model into a new mk_alloc'd buffer of *len bytes.  Returns
+ * NULL (and *len 0) when the model fails mk_model_check(), which callers run
+ * first for the message, or when its bytes would pass the format's 4 GB.
+ */
+extern uint8_t *mk_model_write(const MkModel *model, size_t *len);
+
+/*
+ * Parses and validates len bytes into *model (all parts mk_alloc'd).
+ * Returns false with a message in errbuf when the bytes are truncated,
+ * corrupted, of another format version, or describe an invalid model.
+ */
+extern bool mk_model_read(const uint8_t *data, size_t len, MkModel *model,
+						  char *errbuf, size_t errlen);
+
+/* Frees every part of a model filled by mk_model_read. */
+extern void mk_model_free(MkModel *model);
+
+#endif							/* MK_MODEL_H */

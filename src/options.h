@@ -1,0 +1,55 @@
+/*
+ * options.h
+ *		The options of mktai.train(): parsed from jsonb, checked, and written
+ *		back as jsonb with every default filled in, so that a retrain replays
+ *		exactly what the first training did.
+ */
+#ifndef MKTAI_OPTIONS_H
+#define MKTAI_OPTIONS_H
+
+#include "postgres.h"
+
+#include "nodes/pg_list.h"
+#include "utils/jsonb.h"
+
+#include "core/fit.h"
+#include "core/mlp.h"
+
+typedef struct TrainOptions
+{
+	List	   *features;		/* column names (char *); NIL = all columns */
+	List	   *exclude;		/* column names left out of "all columns" */
+	List	   *hidden;			/* hidden layer widths (int); NIL = linear */
+	char	   *activation;		/* relu, tanh or sigmoid */
+	double		dropout;
+	int			epochs;
+	int			batch_size;
+	double		learning_rate;
+	double		weight_decay;
+	char	   *optimizer;		/* adam or sgd */
+	double		momentum;
+	double		validation_fraction;
+	int			patience;		/* 0 disables early stopping */
+	int			seed;
+	char	   *class_weight;	/* none or balanced */
+	char	   *positive_class; /* NULL: the last label in sort order */
+	int			max_categories;
+	bool		refit;			/* retrain on all rows for the best epoch count */
+	bool		deploy;
+} TrainOptions;
+
+/* Parses options (NULL means '{}'); ERRORs on unknown keys or bad values. */
+extern void ParseTrainOptions(Jsonb *options, TrainOptions *opts);
+
+/*
+ * The training options with every default filled in, as a JSON object text
+ * ("deploy" is left out: it says what to do with the result, not how to
+ * train it).
+ */
+extern char *TrainOptionsToJson(const TrainOptions *opts);
+
+/* Maps the parsed names of activation and optimizer to the core's enums. */
+extern MkActivation TrainOptionsActivation(const TrainOptions *opts);
+extern MkOptimizer TrainOptionsOptimizer(const TrainOptions *opts);
+
+#endif							/* MKTAI_OPTIONS_H */

@@ -1,0 +1,322 @@
+/*
+ * row_encode.c
+ *		Binding row types to model columns and encoding rows and jsonb.
+ *
+ * Binding happens once per row type (per query, in practice): each model
+ * column is looked up by name in the tuple descriptor, its type checked,
+ * and the way to read it chosen.  Encoding a row is then a deform and one
+ * pass over the model's columns, with no catalog access.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/typcache.h"
+
+#include "model/encode.h"
+#include "row_encode.h"
+
+typedef struct ColumnBinding
+{
+	int			attindex;		/* 0-based index into the deformed row */
+	ValueSource source;
+	FmgrInfo	output;			/* for SRC_OUTPUT */
+} ColumnBinding;
+
+struct RowEncoder
+{
+	const MkModel *model;
+	TupleDesc	desc;
+	Oid			typid;
+	int32		typmod;
+	ColumnBinding *bindings;	/* one per model column */
+	Datum	   *values;
+	bool	   *nulls;
+};
+
+MkColumnKind
+FeatureKindOfType(Oid typid, ValueSource *source)
+{
+	Oid			base = getBaseType(typid);
+
+	switch (base)
+	{
+		case INT2OID:
+			*source = SRC_INT2;
+			return MK_COLUMN_NUMERIC;
+		case INT4OID:
+			*source = SRC_INT4;
+			return MK_COLUMN_NUMERIC;
+		case INT8OID:
+			*source = SRC_INT8;
+			return MK_COLUMN_NUMERIC;
+		case FLOAT4OID:
+			*source = SRC_FLOAT4;
+			return MK_COLUMN_NUMERIC;
+		case FLOAT8OID:
+			*source = SRC_FLOAT8;
+			return MK_COLUMN_NUMERIC;
+		case NUMERICOID:
+			*source = SRC_NUMERIC;
+			return MK_COLUMN_NUMERIC;
+		case BOOLOID:
+			*source = SRC_BOOL;
+			return MK_COLUMN_CATEGORICAL;
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+			*source = SRC_TEXT;
+			return MK_COLUMN_CATEGORICAL;
+		case NAMEOID:
+		case CHAROID:
+			*source = SRC_OUTPUT;
+			return MK_COLUMN_CATEGORICAL;
+		default:
+			if (type_is_enum(base))
+			{
+				*source = SRC_OUTPUT;
+				return MK_COLUMN_CATEGORICAL;
+			}
+			return 0;
+	}
+}
+
+double
+NumberFromDatum(Datum value, ValueSource source, const char *column)
+{
+	double		d;
+
+	switch (source)
+	{
+		case SRC_INT2:
+			return (double) DatumGetInt16(value);
+		case SRC_INT4:
+			return (double) DatumGetInt32(value);
+		case SRC_INT8:
+			return (double) DatumGetInt64(value);
+		case SRC_FLOAT4:
+			d = (double) DatumGetFloat4(value);
+			break;
+		case SRC_FLOAT8:
+			d = DatumGetFloat8(value);
+			break;
+		case SRC_NUMERIC:
+			d = DatumGetFloat8(DirectFunctionCall1(numeric_float8, value));
+			break;
+		default:
+			elog(ERROR, "column \"%s\" is not numeric", column);
+	}
+	if (!isfinite(d))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("column \"%s\" holds %s, which a model cannot use",
+						column, isnan(d) ? "NaN" : "an infinite value"),
+				 errhint("Filter such rows out, or map them to NULL with NULLIF(%s, 'NaN').",
+						 quote_identifier(column))));
+	return d;
+}
+
+char *
+CategoryFromDatum(Datum value, ValueSource source, FmgrInfo *output)
+{
+	switch (source)
+	{
+		case SRC_BOOL:
+			return DatumGetBool(value) ? "true" : "false";
+		case SRC_TEXT:
+			return TextDatumGetCString(value);
+		default:
+			return OutputFunctionCall(output, value);
+	}
+}
+
+static void
+pg_attribute_noreturn()
+MissingColumn(const char *column, const char *model_name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("input has no column \"%s\", which model \"%s\" needs",
+					column, model_name),
+			 errhint("Pass a row or a jsonb object holding every feature column the model was trained on.")));
+}
+
+/* given says what the input holds: "is of type text", "is a JSON string". */
+static void
+pg_attribute_noreturn()
+WrongKind(const char *column, const char *given, const MkColumn *col,
+		  const char *model_name)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("column \"%s\" %s, but model \"%s\" expects %s",
+					column, given, model_name,
+					col->kind == MK_COLUMN_NUMERIC ? "a number" : "a category (text or boolean)"),
+			 errhint("Cast the column to the type it had in training.")));
+}
+
+RowEncoder *
+RowEncoderCreate(const MkModel *model, TupleDesc desc, const char *model_name)
+{
+	RowEncoder *enc = palloc0(sizeof(RowEncoder));
+
+	enc->model = model;
+	enc->desc = CreateTupleDescCopy(desc);
+	enc->typid = desc->tdtypeid;
+	enc->typmod = desc->tdtypmod;
+	enc->bindings = palloc0(sizeof(ColumnBinding) * model->prep.n_columns);
+	enc->values = palloc(sizeof(Datum) * desc->natts);
+	enc->nulls = palloc(sizeof(bool) * desc->natts);
+
+	for (int c = 0; c < model->prep.n_columns; c++)
+	{
+		const MkColumn *col = &model->prep.columns[c];
+		ColumnBinding *b = &enc->bindings[c];
+		int			i;
+
+		for (i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (!att->attisdropped && strcmp(NameStr(att->attname), col->name) == 0)
+				break;
+		}
+		if (i == desc->natts)
+			MissingColumn(col->name, model_name);
+		b->attindex = i;
+		if (FeatureKindOfType(TupleDescAttr(desc, i)->atttypid, &b->source) != col->kind)
+			WrongKind(col->name,
+					  psprintf("is of type %s",
+							   format_type_be(TupleDescAttr(desc, i)->atttypid)),
+					  col, model_name);
+		if (b->source == SRC_OUTPUT)
+		{
+			Oid			outfn;
+			bool		varlena;
+
+			getTypeOutputInfo(TupleDescAttr(desc, i)->atttypid, &outfn, &varlena);
+			fmgr_info(outfn, &b->output);
+		}
+	}
+	return enc;
+}
+
+bool
+RowEncoderMatches(const RowEncoder *enc, Oid typid, int32 typmod)
+{
+	return enc->typid == typid && enc->typmod == typmod;
+}
+
+void
+RowEncoderEncode(RowEncoder *enc, HeapTuple tuple, float *features)
+{
+	const MkPrep *prep = &enc->model->prep;
+
+	heap_deform_tuple(tuple, enc->desc, enc->values, enc->nulls);
+	for (int c = 0; c < prep->n_columns; c++)
+	{
+		const MkColumn *col = &prep->columns[c];
+		const ColumnBinding *b = &enc->bindings[c];
+		Datum		value = enc->values[b->attindex];
+		bool		isnull = enc->nulls[b->attindex];
+
+		if (col->kind == MK_COLUMN_NUMERIC)
+			mk_encode_number(col, isnull ? 0.0 :
+							 NumberFromDatum(value, b->source, col->name),
+							 isnull, features);
+		else
+			mk_encode_category(col, isnull ? NULL :
+							   CategoryFromDatum(value, b->source,
+												 (FmgrInfo *) &b->output),
+							   isnull, features);
+	}
+}
+
+void
+EncodeComposite(RowEncoder **enc, MemoryContext mcxt, const MkModel *model,
+				const char *model_name, HeapTupleHeader row, float *features)
+{
+	Oid			typid = HeapTupleHeaderGetTypeId(row);
+	int32		typmod = HeapTupleHeaderGetTypMod(row);
+	HeapTupleData tuple;
+
+	if (*enc == NULL || !RowEncoderMatches(*enc, typid, typmod))
+	{
+		TupleDesc	desc = lookup_rowtype_tupdesc(typid, typmod);
+		MemoryContext old = MemoryContextSwitchTo(mcxt);
+
+		*enc = RowEncoderCreate(model, desc, model_name);
+		MemoryContextSwitchTo(old);
+		ReleaseTupleDesc(desc);
+	}
+	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = row;
+	RowEncoderEncode(*enc, &tuple, features);
+}
+
+/* The text of a jsonb scalar used as a category; NULL for JSON null. */
+static char *
+JsonbCategory(const JsonbValue *v, const MkColumn *col, const char *model_name)
+{
+	switch (v->type)
+	{
+		case jbvString:
+			return pnstrdup(v->val.string.val, v->val.string.len);
+		case jbvBool:
+			return v->val.boolean ? "true" : "false";
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out,
+													   NumericGetDatum(v->val.numeric)));
+		default:
+			WrongKind(col->name, "is a JSON array or object", col, model_name);
+	}
+}
+
+void
+EncodeJsonb(const MkModel *model, const char *model_name, Jsonb *object,
+			float *features)
+{
+	if (!JB_ROOT_IS_OBJECT(object))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("features must be a JSON object mapping column names to values")));
+
+	for (int c = 0; c < model->prep.n_columns; c++)
+	{
+		const MkColumn *col = &model->prep.columns[c];
+		JsonbValue	key;
+		JsonbValue *v;
+		bool		isnull;
+
+		key.type = jbvString;
+		key.val.string.val = col->name;
+		key.val.string.len = strlen(col->name);
+		v = findJsonbValueFromContainer(&object->root, JB_FOBJECT, &key);
+		if (v == NULL)
+			MissingColumn(col->name, model_name);
+		isnull = (v->type == jbvNull);
+		if (col->kind == MK_COLUMN_NUMERIC)
+		{
+			if (!isnull && v->type != jbvNumeric)
+				WrongKind(col->name, v->type == jbvString ? "is a JSON string" :
+						  v->type == jbvBool ? "is a JSON boolean" :
+						  "is a JSON array or object", col, model_name);
+			mk_encode_number(col, isnull ? 0.0 :
+							 NumberFromDatum(NumericGetDatum(v->val.numeric),
+											 SRC_NUMERIC, col->name),
+							 isnull, features);
+		}
+		else
+			mk_encode_category(col, isnull ? NULL :
+							   JsonbCategory(v, col, model_name),
+							   isnull, features);
+	}
+}

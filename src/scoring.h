@@ -1,0 +1,41 @@
+/*
+ * scoring.h
+ *		Running encoded rows through a model, and the metrics of the result.
+ *
+ * Shared by training (validation metrics), mktai.evaluate() and the
+ * per-row scoring functions, so that all three read outputs the same way.
+ */
+#ifndef MKTAI_SCORING_H
+#define MKTAI_SCORING_H
+
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+
+#include "core/mlp.h"
+#include "model/model.h"
+
+/* Floats of output per row: n_classes for multi-class, else 1. */
+extern int	ModelOutputWidth(const MkModel *model);
+
+/*
+ * Scores n rows of x[n, n_features] in chunks of acts->max_batch: writes,
+ * per row, the probability of the positive class (binary), the class
+ * probabilities (multi-class) or the value (regression).
+ */
+extern void ScoreRows(const MkModel *model, const MkMlpParams *params,
+					  MkMlpActs *acts, const float *x, int n, float *out);
+
+/*
+ * Appends the metrics of outputs against the truth as JSON members
+ * (without braces): classes[i] is the class index of row i
+ * (classification), values[i] the true value (regression).
+ */
+extern void AppendMetrics(StringInfo buf, const MkModel *model,
+						  const float *outputs, const int32 *classes,
+						  const double *values, int n);
+
+/* Appends "name": value, writing null for NaN or infinity. */
+extern void AppendJsonNumber(StringInfo buf, const char *name, double value);
+
+#endif							/* MKTAI_SCORING_H */

@@ -1,0 +1,422 @@
+/*
+ * train_data.c
+ *		Reading a training relation into columns, in the caller's rights.
+ */
+#include "postgres.h"
+
+#include "access/relation.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "train_data.h"
+
+#define FETCH_ROWS 10000
+
+typedef struct DictEntry
+{
+	char	   *text;			/* key: the pointer, hashed by content */
+	int32		code;
+} DictEntry;
+
+static uint32
+TextPointerHash(const void *key, Size keysize)
+{
+	const char *s = *(char *const *) key;
+
+	return hash_bytes((const unsigned char *) s, strlen(s));
+}
+
+static int
+TextPointerMatch(const void *a, const void *b, Size keysize)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static HTAB *
+CreateDictionary(const char *name)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(char *);
+	ctl.entrysize = sizeof(DictEntry);
+	ctl.hash = TextPointerHash;
+	ctl.match = TextPointerMatch;
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, 256, &ctl,
+					   HASH_ELEM | HASH_FUNCTION | HASH_COMPARE | HASH_CONTEXT);
+}
+
+/* The dictionary code of text, adding it on first sight. */
+static int32
+DictionaryCode(RawColumn *col, char *text)
+{
+	DictEntry  *entry;
+	bool		found;
+
+	if (strlen(text) > MK_MAX_NAME_BYTES)
+		ereport(ERROR,
+				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
+				 errmsg("a value of column \"%s\" is %zu bytes long; categories may have at most %d",
+						col->name, strlen(text), MK_MAX_NAME_BYTES),
+				 errhint("Exclude the column, or map it to shorter categories in a view.")));
+	entry = hash_search(col->dict, &text, HASH_ENTER, &found);
+	if (!found)
+	{
+		if (col->n_codes >= MK_MAX_CATEGORIES * 10)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("column \"%s\" has more than %d distinct values",
+							col->name, MK_MAX_CATEGORIES * 10),
+					 errhint("Exclude identifier-like columns with the \"exclude\" option.")));
+		entry->text = pstrdup(text);
+		entry->code = col->n_codes;
+		if (col->n_codes % 256 == 0)
+			col->texts = col->texts == NULL ?
+				palloc(sizeof(char *) * 256) :
+				repalloc(col->texts, sizeof(char *) * (col->n_codes + 256));
+		col->texts[col->n_codes++] = entry->text;
+	}
+	return entry->code;
+}
+
+/* Sets up a column of relation attribute att for the given use. */
+static void
+InitColumn(RawColumn *col, Form_pg_attribute att, bool is_target,
+		   TargetUse use)
+{
+	col->name = pstrdup(NameStr(att->attname));
+	col->typid = att->atttypid;
+	col->kind = FeatureKindOfType(att->atttypid, &col->source);
+
+	if (is_target && use == TARGET_CLASSES)
+	{
+		if (col->kind == MK_COLUMN_NUMERIC &&
+			(col->source == SRC_FLOAT4 || col->source == SRC_FLOAT8 ||
+			 col->source == SRC_NUMERIC))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("classification target \"%s\" is of type %s",
+							col->name, format_type_be(att->atttypid)),
+					 errhint("Use boolean, integer or text labels, or task 'regression' for a numeric target.")));
+		if (col->kind == MK_COLUMN_NUMERIC)
+			col->source = SRC_OUTPUT;
+		col->kind = MK_COLUMN_CATEGORICAL;
+	}
+	else if (is_target && col->kind != MK_COLUMN_NUMERIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("regression target \"%s\" is of type %s, not a number",
+						col->name, format_type_be(att->atttypid)),
+				 errhint("Use task 'classification' for labels.")));
+	else if (col->kind == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("column \"%s\" is of type %s, which mktai cannot use as a feature",
+						col->name, format_type_be(att->atttypid)),
+				 errhint("Exclude it with the \"exclude\" option, or cast it to a number or text in a view.")));
+
+	if (col->source == SRC_OUTPUT)
+	{
+		Oid			outfn;
+		bool		varlena;
+
+		getTypeOutputInfo(att->atttypid, &outfn, &varlena);
+		fmgr_info(outfn, &col->output);
+	}
+	if (col->kind == MK_COLUMN_CATEGORICAL)
+		col->dict = CreateDictionary(col->name);
+}
+
+static int
+FindAttribute(TupleDesc desc, const char *name)
+{
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static bool
+NameInList(List *names, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+		if (strcmp((char *) lfirst(lc), name) == 0)
+			return true;
+	return false;
+}
+
+static void
+pg_attribute_noreturn()
+NoSuchColumn(Relation rel, const char *name, const char *role)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 errmsg("%s column \"%s\" does not exist in relation \"%s\"",
+					role, name, RelationGetRelationName(rel)),
+			 errhint("Column names are matched exactly, as stored: use lower case for unquoted names.")));
+}
+
+/* The attribute numbers (0-based) of the feature columns, in table order. */
+static List *
+ChooseFeatures(Relation rel, int target_index, List *features, List *exclude)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	List	   *chosen = NIL;
+	ListCell   *lc;
+
+	foreach(lc, features)
+	{
+		int			i = FindAttribute(desc, (char *) lfirst(lc));
+
+		if (i < 0)
+			NoSuchColumn(rel, (char *) lfirst(lc), "feature");
+		if (i == target_index)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the target \"%s\" cannot also be a feature",
+							(char *) lfirst(lc))));
+		if (!list_member_int(chosen, i))
+			chosen = lappend_int(chosen, i);
+	}
+	foreach(lc, exclude)
+		if (FindAttribute(desc, (char *) lfirst(lc)) < 0)
+			NoSuchColumn(rel, (char *) lfirst(lc), "excluded");
+	if (features == NIL)
+		for (int i = 0; i < desc->natts; i++)
+			if (!TupleDescAttr(desc, i)->attisdropped && i != target_index &&
+				!NameInList(exclude, NameStr(TupleDescAttr(desc, i)->attname)))
+				chosen = lappend_int(chosen, i);
+	if (chosen == NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("relation \"%s\" has no feature columns left",
+						RelationGetRelationName(rel))));
+	if (list_length(chosen) > MK_MAX_COLUMNS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%d feature columns are more than the %d a model may have",
+						list_length(chosen), MK_MAX_COLUMNS)));
+	return chosen;
+}
+
+/* ERRORs unless the caller may SELECT every column the query reads. */
+static void
+CheckReadable(Relation rel, List *attindexes, int target_index)
+{
+	Oid			relid = RelationGetRelid(rel);
+	ListCell   *lc;
+
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK)
+		return;
+	foreach(lc, attindexes)
+		if (pg_attribute_aclcheck(relid, lfirst_int(lc) + 1, GetUserId(),
+								  ACL_SELECT) != ACLCHECK_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied for relation \"%s\"",
+							RelationGetRelationName(rel)),
+					 errhint("Training reads the relation with your rights: ask for SELECT on it.")));
+}
+
+static char *
+BuildQuery(Relation rel, RawTable *table)
+{
+	StringInfoData sql;
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT ");
+	for (int c = 0; c < table->n_features; c++)
+		appendStringInfo(&sql, "%s%s", c > 0 ? ", " : "",
+						 quote_identifier(table->features[c].name));
+	if (table->target.name != NULL)
+		appendStringInfo(&sql, ", %s", quote_identifier(table->target.name));
+	appendStringInfo(&sql, " FROM %s",
+					 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+												RelationGetRelationName(rel)));
+	return sql.data;
+}
+
+static void
+GrowColumn(RawColumn *col, int capacity)
+{
+	if (col->kind == MK_COLUMN_NUMERIC)
+	{
+		col->numbers = col->numbers == NULL ?
+			palloc_extended(sizeof(double) * capacity, MCXT_ALLOC_HUGE) :
+			repalloc_huge(col->numbers, sizeof(double) * capacity);
+		col->nulls = col->nulls == NULL ?
+			palloc_extended(sizeof(bool) * capacity, MCXT_ALLOC_HUGE) :
+			repalloc_huge(col->nulls, sizeof(bool) * capacity);
+	}
+	else
+		col->codes = col->codes == NULL ?
+			palloc_extended(sizeof(int32) * capacity, MCXT_ALLOC_HUGE) :
+			repalloc_huge(col->codes, sizeof(int32) * capacity);
+}
+
+static void
+StoreValue(RawColumn *col, int row, Datum value, bool isnull)
+{
+	if (isnull)
+		col->n_null++;
+	if (col->kind == MK_COLUMN_NUMERIC)
+	{
+		col->nulls[row] = isnull;
+		col->numbers[row] = isnull ? 0.0 :
+			NumberFromDatum(value, col->source, col->name);
+	}
+	else
+		col->codes[row] = isnull ? -1 :
+			DictionaryCode(col, CategoryFromDatum(value, col->source,
+												  &col->output));
+}
+
+/* Appends the rows of one fetched batch; rows with a NULL target are skipped. */
+static void
+StoreBatch(RawTable *table, SPITupleTable *tuptable, uint64 n, int *capacity,
+		   MemoryContext data_cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(data_cxt);
+	int			ncols = table->n_features + (table->target.name ? 1 : 0);
+	Datum	   *values = palloc(sizeof(Datum) * ncols);
+	bool	   *nulls = palloc(sizeof(bool) * ncols);
+
+	for (uint64 r = 0; r < n; r++)
+	{
+		heap_deform_tuple(tuptable->vals[r], tuptable->tupdesc, values, nulls);
+		if (table->target.name != NULL && nulls[ncols - 1])
+		{
+			table->n_skipped++;
+			continue;
+		}
+		if (table->n_rows == PG_INT32_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("training relations may have at most %d rows",
+							PG_INT32_MAX),
+					 errhint("Train on a sample, e.g. a view with TABLESAMPLE.")));
+		if (table->n_rows == *capacity)
+		{
+			*capacity = Min((int64) *capacity * 2, (int64) PG_INT32_MAX);
+			for (int c = 0; c < table->n_features; c++)
+				GrowColumn(&table->features[c], *capacity);
+			if (table->target.name != NULL)
+				GrowColumn(&table->target, *capacity);
+		}
+		for (int c = 0; c < table->n_features; c++)
+			StoreValue(&table->features[c], table->n_rows, values[c], nulls[c]);
+		if (table->target.name != NULL)
+			StoreValue(&table->target, table->n_rows, values[ncols - 1], false);
+		table->n_rows++;
+	}
+	pfree(values);
+	pfree(nulls);
+	MemoryContextSwitchTo(old);
+}
+
+static void
+FetchRows(RawTable *table, const char *sql)
+{
+	MemoryContext data_cxt = CurrentMemoryContext;
+	int			capacity = 1024;
+	SPIPlanPtr	plan;
+	Portal		portal;
+
+	for (int c = 0; c < table->n_features; c++)
+		GrowColumn(&table->features[c], capacity);
+	if (table->target.name != NULL)
+		GrowColumn(&table->target, capacity);
+
+	SPI_connect();
+	plan = SPI_prepare(sql, 0, NULL);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		SPI_cursor_fetch(portal, true, FETCH_ROWS);
+		if (SPI_processed == 0)
+			break;
+		StoreBatch(table, SPI_tuptable, SPI_processed, &capacity, data_cxt);
+		SPI_freetuptable(SPI_tuptable);
+	}
+	SPI_cursor_close(portal);
+	SPI_finish();
+}
+
+RawTable *
+ReadTrainingData(Oid relid, const char *target, TargetUse use, List *features,
+				 List *exclude)
+{
+	RawTable   *table = palloc0(sizeof(RawTable));
+	Relation	rel = relation_open(relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	int			target_index = -1;
+	List	   *chosen;
+	ListCell   *lc;
+	char	   *sql;
+
+	if (use != TARGET_NONE)
+	{
+		target_index = FindAttribute(desc, target);
+		if (target_index < 0)
+			NoSuchColumn(rel, target, "target");
+	}
+	chosen = ChooseFeatures(rel, target_index, features, exclude);
+	CheckReadable(rel, target_index >= 0 ? lappend_int(list_copy(chosen), target_index) : chosen,
+				  target_index);
+
+	table->n_features = list_length(chosen);
+	table->features = palloc0(sizeof(RawColumn) * table->n_features);
+	foreach(lc, chosen)
+		InitColumn(&table->features[foreach_current_index(lc)],
+				   TupleDescAttr(desc, lfirst_int(lc)), false, use);
+	if (target_index >= 0)
+		InitColumn(&table->target, TupleDescAttr(desc, target_index), true, use);
+
+	sql = BuildQuery(rel, table);
+	relation_close(rel, NoLock);
+	FetchRows(table, sql);
+
+	if (table->n_rows == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("relation \"%s\" has no rows to train on",
+						get_rel_name(relid)),
+				 table->n_skipped > 0 ?
+				 errdetail("All %lld rows have a NULL target.",
+						   (long long) table->n_skipped) : 0));
+	return table;
+}
+
+MkLabelType
+TargetLabelType(const RawColumn *target)
+{
+	switch (getBaseType(target->typid))
+	{
+		case BOOLOID:
+			return MK_LABEL_BOOL;
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			return MK_LABEL_INT;
+		default:
+			return MK_LABEL_TEXT;
+	}
+}

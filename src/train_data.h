@@ -1,0 +1,71 @@
+/*
+ * train_data.h
+ *		Reading a training relation into columns.
+ *
+ * Rows are fetched through a cursor in the caller's rights, so grants,
+ * column privileges and row-level security apply.  Numeric columns become
+ * doubles with NULL flags; categorical ones become dictionary codes, so a
+ * million rows of a text column cost four bytes each plus one copy of each
+ * distinct value.
+ */
+#ifndef MKTAI_TRAIN_DATA_H
+#define MKTAI_TRAIN_DATA_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "nodes/pg_list.h"
+#include "utils/hsearch.h"
+
+#include "model/model.h"
+#include "row_encode.h"
+
+typedef struct RawColumn
+{
+	char	   *name;
+	Oid			typid;
+	MkColumnKind kind;
+	ValueSource source;
+	FmgrInfo	output;
+	double	   *numbers;		/* numeric: value per row (0 when NULL) */
+	bool	   *nulls;			/* numeric: NULL flag per row */
+	int32	   *codes;			/* categorical: code per row, -1 for NULL */
+	HTAB	   *dict;			/* categorical: text -> code */
+	char	  **texts;			/* categorical: code -> text */
+	int32		n_codes;
+	int64		n_null;
+} RawColumn;
+
+typedef struct RawTable
+{
+	int			n_features;
+	RawColumn  *features;
+	RawColumn	target;
+	int			n_rows;
+	int64		n_skipped;		/* rows whose target was NULL */
+} RawTable;
+
+/*
+ * How the target is read: as classes (boolean, integer or text labels), as
+ * numbers (regression), or not at all.
+ */
+typedef enum TargetUse
+{
+	TARGET_CLASSES,
+	TARGET_NUMBERS,
+	TARGET_NONE
+} TargetUse;
+
+/*
+ * Reads the feature columns (features, or all columns but the target and
+ * exclude) and the target of relid.  ERRORs on a relation that cannot be
+ * read, unknown or unsupported columns, NaN or infinity, or no usable rows.
+ */
+extern RawTable *ReadTrainingData(Oid relid, const char *target,
+								  TargetUse use, List *features,
+								  List *exclude);
+
+/* The label type of a classification target column. */
+extern MkLabelType TargetLabelType(const RawColumn *target);
+
+#endif							/* MKTAI_TRAIN_DATA_H */

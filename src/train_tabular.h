@@ -1,0 +1,24 @@
+/*
+ * train_tabular.h
+ *		Training a classification or regression MLP on a relation's columns.
+ */
+#ifndef MKTAI_TRAIN_TABULAR_H
+#define MKTAI_TRAIN_TABULAR_H
+
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+
+#include "model/model.h"
+#include "options.h"
+#include "train_data.h"
+
+/*
+ * Learns the input pipeline from table, trains the network and fills model
+ * (allocated in the current memory context); appends the metrics to
+ * metrics as a JSON object.
+ */
+extern void TrainTabular(MkModel *model, StringInfo metrics, RawTable *table,
+						 const TrainOptions *opts, MkTask task);
+
+#endif							/* MKTAI_TRAIN_TABULAR_H */
