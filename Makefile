@@ -77,9 +77,9 @@ unittest: test/unit/run_unit
 .PHONY: unittest
 
 # libFuzzer run over mk_model_read(): make fuzz [FUZZ_SECONDS=600].
-# Needs clang and its fuzzer runtime (with Debian's clang 14 it ships in
-# libclang-rt-14-dev or libclang-common-14-dev).  The corpus in
-# test/fuzz/corpus starts from the valid models test/fuzz/make_seeds writes.
+# Needs clang and its fuzzer runtime (Debian: libclang-rt-14-dev).  The
+# corpus in test/fuzz/corpus starts from the valid models that
+# test/fuzz/make_seeds writes.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 600
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
@@ -103,3 +103,9 @@ fuzz: test/fuzz/fuzz_model test/fuzz/make_seeds
 		-artifact_prefix=test/fuzz/ -print_final_stats=1 test/fuzz/corpus
 
 .PHONY: fuzz
+
+# Benchmarks against the peers the issues name (installs them first).
+bench:
+	bash test/bench/run.sh
+
+.PHONY: bench

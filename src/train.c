@@ -13,6 +13,7 @@
 #include "catalog/namespace.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
@@ -79,6 +80,11 @@ ModelToBytea(const MkModel *model)
 				 errmsg("training produced an unusable model: %s", problem),
 				 errhint("Training may have diverged; try a lower \"learning_rate\".")));
 	bytes = mk_model_write(model, &len);
+	if (bytes == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the trained model is too large to store"),
+				 errhint("Use fewer or narrower hidden layers, or fewer categories.")));
 	result = palloc_extended(VARHDRSZ + len, MCXT_ALLOC_HUGE);
 	SET_VARSIZE(result, VARHDRSZ + len);
 	memcpy(VARDATA(result), bytes, len);
@@ -230,6 +236,29 @@ mktai_retrain(PG_FUNCTION_ARGS)
 						 deploy ? 1 : 0);
 }
 
+/* ERRORs unless every text an imported model carries is valid here. */
+static void
+CheckModelEncoding(const MkModel *model)
+{
+	const char *texts[2] = {model->spec_json, model->metrics_json};
+	const MkPrep *prep = &model->prep;
+	const MkTarget *target = &model->target;
+
+	for (int i = 0; i < 2; i++)
+		(void) pg_verifymbstr(texts[i], strlen(texts[i]), false);
+	(void) pg_verifymbstr(target->name, strlen(target->name), false);
+	for (int k = 0; k < target->n_classes; k++)
+		(void) pg_verifymbstr(target->classes[k], strlen(target->classes[k]), false);
+	for (int c = 0; c < prep->n_columns; c++)
+	{
+		const MkColumn *col = &prep->columns[c];
+
+		(void) pg_verifymbstr(col->name, strlen(col->name), false);
+		for (int k = 0; k < col->n_categories; k++)
+			(void) pg_verifymbstr(col->categories[k], strlen(col->categories[k]), false);
+	}
+}
+
 PG_FUNCTION_INFO_V1(mktai_import_model);
 
 /* mktai.import_model(name, data, deploy): stores exported bytes as a version. */
@@ -245,6 +274,7 @@ mktai_import_model(PG_FUNCTION_ARGS)
 	CheckModelName(name);
 	handle = ModelDecode(data, "the imported data",
 						 ERRCODE_INVALID_BINARY_REPRESENTATION);
+	CheckModelEncoding(&handle->model);
 	version = RegistryInsert(name, TaskName(handle->model.task),
 							 handle->model.spec_json,
 							 handle->model.metrics_json, data, deploy);

@@ -113,12 +113,11 @@ mktai_as_server() {
 
 # mktai_missing_deps: print the packages of MKTAI_DEPS not installed.
 mktai_missing_deps() {
-    local pkg
+    local pkg status
     for pkg in "${MKTAI_DEPS[@]}"; do
-        if ! dpkg-query -W -f='${db:Status-Status}\n' "$pkg" 2>/dev/null |
-                grep -qx installed; then
-            printf '%s\n' "$pkg"
-        fi
+        status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null ||
+            true)
+        [ "$status" = installed ] || printf '%s\n' "$pkg"
     done
 }
 
@@ -134,11 +133,10 @@ mktai_ensure_deps() {
         log "build dependencies: all installed"
     else
         log "build dependencies: installing $missing"
-        # word splitting of $missing is wanted: package names have no spaces
-        # shellcheck disable=SC2086
         mktai_as_root env DEBIAN_FRONTEND=noninteractive \
             apt-get update -q ||
             die "apt-get update failed"
+        # word splitting of $missing is wanted: package names have no spaces
         # shellcheck disable=SC2086
         mktai_as_root env DEBIAN_FRONTEND=noninteractive \
             apt-get install -y -q --no-install-recommends $missing ||

@@ -15,7 +15,9 @@
 
 /*
  * out[B,OC] = inp[B,C] * weight[OC,C]^T + bias[OC].  The bias is broadcast
- * into every row first, then sgemm adds the product on top (beta = 1).
+ * into every row first, then sgemm adds the product on top (beta = 1).  A
+ * single row, the case of scoring in SELECT, goes through sgemv, whose call
+ * costs a fraction of sgemm's on small layers.
  */
 void
 mk_dense_forward(float *out, const float *inp,
@@ -33,8 +35,12 @@ mk_dense_forward(float *out, const float *inp,
 	}
 	if (B <= 0 || C <= 0 || OC <= 0)
 		return;
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C,
-				1.0f, inp, C, weight, C, 1.0f, out, OC);
+	if (B == 1)
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, OC, C, 1.0f, weight, C,
+					inp, 1, 1.0f, out, 1);
+	else
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, OC, C,
+					1.0f, inp, C, weight, C, 1.0f, out, OC);
 }
 
 /*
