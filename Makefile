@@ -31,6 +31,7 @@ SQL_OBJS = \
 	src/registry.o \
 	src/row_encode.o \
 	src/scoring.o \
+	src/spi_scan.o \
 	src/train.o \
 	src/train_data.o \
 	src/train_tabular.o

@@ -10,9 +10,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "lib/stringinfo.h"
-#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -22,6 +20,7 @@
 #include "model_cache.h"
 #include "row_encode.h"
 #include "scoring.h"
+#include "spi_scan.h"
 
 #define EVAL_BATCH 1024
 
@@ -124,9 +123,11 @@ KeepTruth(Evaluation *ev, HeapTuple tuple, TupleDesc desc)
 	return true;
 }
 
+/* Scores one fetched batch (a BatchConsumer). */
 static void
-ScoreBatch(Evaluation *ev, SPITupleTable *tuptable, uint64 count)
+ScoreBatch(void *arg, SPITupleTable *tuptable, uint64 count)
 {
+	Evaluation *ev = (Evaluation *) arg;
 	const MkModel *model = &ev->handle->model;
 	int			width = ModelOutputWidth(model);
 	int			first = ev->n;
@@ -153,38 +154,6 @@ ScoreBatch(Evaluation *ev, SPITupleTable *tuptable, uint64 count)
 			  ev->outputs + (size_t) first * width);
 }
 
-static void
-ScanRelation(Evaluation *ev, Oid relid)
-{
-	MemoryContext caller = CurrentMemoryContext;
-	char	   *sql = psprintf("SELECT * FROM %s",
-							   quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-														  get_rel_name(relid)));
-	SPIPlanPtr	plan;
-	Portal		portal;
-
-	SPI_connect();
-	plan = SPI_prepare(sql, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	for (;;)
-	{
-		MemoryContext spi = CurrentMemoryContext;
-
-		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, EVAL_BATCH);
-		if (SPI_processed == 0)
-			break;
-		MemoryContextSwitchTo(caller);
-		ScoreBatch(ev, SPI_tuptable, SPI_processed);
-		MemoryContextSwitchTo(spi);
-		SPI_freetuptable(SPI_tuptable);
-	}
-	SPI_cursor_close(portal);
-	SPI_finish();
-}
-
 PG_FUNCTION_INFO_V1(mktai_evaluate);
 
 /* mktai.evaluate(name, relation) */
@@ -206,7 +175,8 @@ mktai_evaluate(PG_FUNCTION_ARGS)
 	ev.outputs = palloc(sizeof(float) * ev.capacity * ModelOutputWidth(model));
 	ev.classes = palloc(sizeof(int32) * ev.capacity);
 	ev.values = palloc(sizeof(double) * ev.capacity);
-	ScanRelation(&ev, relid);
+	ScanQuery(psprintf("SELECT * FROM %s", QualifiedRelationName(relid)),
+			  EVAL_BATCH, ScoreBatch, &ev);
 	if (ev.n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),

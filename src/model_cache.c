@@ -23,6 +23,13 @@
 #include "model_cache.h"
 #include "registry.h"
 
+/* Before PostgreSQL 14, string keys were the default of HASH_ELEM. */
+#if PG_VERSION_NUM >= 140000
+#define MKTAI_HASH_STRINGS HASH_STRINGS
+#else
+#define MKTAI_HASH_STRINGS 0
+#endif
+
 typedef struct CacheEntry
 {
 	char		name[NAMEDATALEN];	/* hash key */
@@ -60,7 +67,7 @@ InitModelCache(void)
 	ctl.entrysize = sizeof(CacheEntry);
 	ctl.hcxt = CacheMemoryContext;
 	model_cache = hash_create("mktai model cache", 16, &ctl,
-							  HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+							  HASH_ELEM | HASH_CONTEXT | MKTAI_HASH_STRINGS);
 	CacheRegisterRelcacheCallback(InvalidateModels, (Datum) 0);
 }
 

@@ -8,7 +8,6 @@
  */
 #include "postgres.h"
 
-#include "common/int.h"
 #include "utils/memutils.h"
 
 #include "core/mk_alloc.h"
@@ -29,9 +28,9 @@ mk_free(void *ptr)
 size_t
 mk_mul_size(size_t a, size_t b)
 {
-	size_t		result;
+	size_t		result = a * b;
 
-	if (pg_mul_size_overflow(a, b, &result))
+	if (a != 0 && result / a != b)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("requested size overflows: %zu times %zu", a, b)));

@@ -24,6 +24,7 @@
 #include "model_cache.h"
 #include "options.h"
 #include "registry.h"
+#include "spi_scan.h"
 #include "train_data.h"
 #include "train_tabular.h"
 
@@ -58,8 +59,7 @@ BuildSpec(const char *task, Oid relid, const char *target,
 	appendStringInfoString(&buf, "{\"task\": ");
 	escape_json(&buf, task);
 	appendStringInfoString(&buf, ", \"relation\": ");
-	escape_json(&buf, quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-												 get_rel_name(relid)));
+	escape_json(&buf, QualifiedRelationName(relid));
 	appendStringInfoString(&buf, ", \"target\": ");
 	escape_json(&buf, target);
 	appendStringInfo(&buf, ", \"options\": %s}", TrainOptionsToJson(opts));
@@ -206,6 +206,17 @@ SpecText(Jsonb *spec, const char *key, const char *name)
 	return pnstrdup(v->val.string.val, v->val.string.len);
 }
 
+/* PostgreSQL 16 gave stringToQualifiedNameList a soft-error context. */
+static List *
+QualifiedNameList(const char *name)
+{
+#if PG_VERSION_NUM >= 160000
+	return stringToQualifiedNameList(name, NULL);
+#else
+	return stringToQualifiedNameList(name);
+#endif
+}
+
 PG_FUNCTION_INFO_V1(mktai_retrain);
 
 /*
@@ -228,7 +239,7 @@ mktai_retrain(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("model \"%s\" has no training spec to replay", name),
 				 errdetail("Its newest version was imported, not trained here.")));
-	relid = RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(relation)),
+	relid = RangeVarGetRelid(makeRangeVarFromNameList(QualifiedNameList(relation)),
 							 AccessShareLock, false);
 	return TrainAndStore(fcinfo, name, task, relid,
 						 SpecText(spec, "target", name),

@@ -17,9 +17,17 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "spi_scan.h"
 #include "train_data.h"
 
 #define FETCH_ROWS 10000
+
+/* What the batches of a training scan are stored into. */
+typedef struct StoreTarget
+{
+	RawTable   *table;
+	int			capacity;		/* rows the columns have room for */
+} StoreTarget;
 
 typedef struct DictEntry
 {
@@ -245,9 +253,7 @@ BuildQuery(Relation rel, RawTable *table)
 						 quote_identifier(table->features[c].name));
 	if (table->target.name != NULL)
 		appendStringInfo(&sql, ", %s", quote_identifier(table->target.name));
-	appendStringInfo(&sql, " FROM %s",
-					 quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-												RelationGetRelationName(rel)));
+	appendStringInfo(&sql, " FROM %s", QualifiedRelationName(RelationGetRelid(rel)));
 	return sql.data;
 }
 
@@ -286,12 +292,16 @@ StoreValue(RawColumn *col, int row, Datum value, bool isnull)
 												  &col->output));
 }
 
-/* Appends the rows of one fetched batch; rows with a NULL target are skipped. */
+/*
+ * Appends the rows of one fetched batch (a BatchConsumer); rows with a NULL
+ * target are skipped.
+ */
 static void
-StoreBatch(RawTable *table, SPITupleTable *tuptable, uint64 n, int *capacity,
-		   MemoryContext data_cxt)
+StoreBatch(void *arg, SPITupleTable *tuptable, uint64 n)
 {
-	MemoryContext old = MemoryContextSwitchTo(data_cxt);
+	StoreTarget *store = (StoreTarget *) arg;
+	RawTable   *table = store->table;
+	int		   *capacity = &store->capacity;
 	int			ncols = table->n_features + (table->target.name ? 1 : 0);
 	Datum	   *values = palloc(sizeof(Datum) * ncols);
 	bool	   *nulls = palloc(sizeof(bool) * ncols);
@@ -326,38 +336,18 @@ StoreBatch(RawTable *table, SPITupleTable *tuptable, uint64 n, int *capacity,
 	}
 	pfree(values);
 	pfree(nulls);
-	MemoryContextSwitchTo(old);
 }
 
 static void
 FetchRows(RawTable *table, const char *sql)
 {
-	MemoryContext data_cxt = CurrentMemoryContext;
-	int			capacity = 1024;
-	SPIPlanPtr	plan;
-	Portal		portal;
+	StoreTarget target = {table, 1024};
 
 	for (int c = 0; c < table->n_features; c++)
-		GrowColumn(&table->features[c], capacity);
+		GrowColumn(&table->features[c], target.capacity);
 	if (table->target.name != NULL)
-		GrowColumn(&table->target, capacity);
-
-	SPI_connect();
-	plan = SPI_prepare(sql, 0, NULL);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-	portal = SPI_cursor_open(NULL, plan, NULL, NULL, true);
-	for (;;)
-	{
-		CHECK_FOR_INTERRUPTS();
-		SPI_cursor_fetch(portal, true, FETCH_ROWS);
-		if (SPI_processed == 0)
-			break;
-		StoreBatch(table, SPI_tuptable, SPI_processed, &capacity, data_cxt);
-		SPI_freetuptable(SPI_tuptable);
-	}
-	SPI_cursor_close(portal);
-	SPI_finish();
+		GrowColumn(&table->target, target.capacity);
+	ScanQuery(sql, FETCH_ROWS, StoreBatch, &target);
 }
 
 RawTable *
