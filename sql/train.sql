@@ -79,6 +79,7 @@ SELECT * FROM mktai.train('bad', NULL, 'customers', 'churned');
 SELECT * FROM mktai.train('', 'classification', 'customers', 'churned');
 SELECT * FROM mktai.train(repeat('x', 64), 'classification', 'customers', 'churned');
 SELECT * FROM mktai.train('bad', 'classification', 'no_such_table', 'churned');
+SELECT * FROM mktai.train('bad', 'classification', 'customers_pkey', 'churned');
 SELECT * FROM mktai.train('bad', 'classification', 'customers', 'no_such_column');
 SELECT * FROM mktai.train('bad', 'classification', 'customers', NULL);
 SELECT * FROM mktai.train('bad', 'classification', 'customers', 'churned', '{"epoch": 3}');

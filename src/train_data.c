@@ -222,6 +222,27 @@ ChooseFeatures(Relation rel, int target_index, List *features, List *exclude)
 	return chosen;
 }
 
+/* ERRORs unless rel is something rows can be selected from. */
+static void
+CheckRelationKind(Relation rel)
+{
+	switch (rel->rd_rel->relkind)
+	{
+		case RELKIND_RELATION:
+		case RELKIND_PARTITIONED_TABLE:
+		case RELKIND_VIEW:
+		case RELKIND_MATVIEW:
+		case RELKIND_FOREIGN_TABLE:
+			return;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+					 errmsg("\"%s\" is not a table or view",
+							RelationGetRelationName(rel)),
+					 errhint("Train on a table, a view or a materialized view.")));
+	}
+}
+
 /* ERRORs unless the caller may SELECT every column the query reads. */
 static void
 CheckReadable(Relation rel, List *attindexes, int target_index)
@@ -362,6 +383,7 @@ ReadTrainingData(Oid relid, const char *target, TargetUse use, List *features,
 	ListCell   *lc;
 	char	   *sql;
 
+	CheckRelationKind(rel);
 	if (use != TARGET_NONE)
 	{
 		target_index = FindAttribute(desc, target);
