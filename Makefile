@@ -17,8 +17,11 @@ CORE_OBJS = \
 	src/core/optim.o \
 	src/core/rng.o
 MODEL_OBJS = \
+	src/model/codec.o \
 	src/model/encode.o \
 	src/model/format.o \
+	src/model/format_read.o \
+	src/model/format_write.o \
 	src/model/model.o
 SQL_OBJS = \
 	src/evaluate.o \

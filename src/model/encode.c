@@ -46,17 +46,19 @@ void
 mk_encode_category(const MkColumn *col, const char *text, bool isnull,
 				   float *features)
 {
-	int32_t		index;
+	mk_encode_category_index(col, isnull ? -1 : mk_category_index(col, text),
+							 isnull, features);
+}
 
+void
+mk_encode_category_index(const MkColumn *col, int32_t index, bool isnull,
+						 float *features)
+{
 	memset(features + col->offset, 0,
 		   sizeof(float) * (size_t) mk_column_width(col));
 	if (isnull)
-	{
 		features[MK_SLOT_NULL(col)] = 1.0f;
-		return;
-	}
-	index = mk_category_index(col, text);
-	if (index < 0)
+	else if (index < 0)
 		features[MK_SLOT_UNSEEN(col)] = 1.0f;
 	else
 		features[col->offset + index] = 1.0f;

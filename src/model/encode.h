@@ -26,4 +26,11 @@ extern void mk_encode_number(const MkColumn *col, double value, bool isnull,
 extern void mk_encode_category(const MkColumn *col, const char *text,
 							   bool isnull, float *features);
 
+/*
+ * The same from the index mk_category_index() gave for the text (-1 for a
+ * value unseen in training), so a caller can look a value up its own way.
+ */
+extern void mk_encode_category_index(const MkColumn *col, int32_t index,
+									 bool isnull, float *features);
+
 #endif							/* MK_ENCODE_H */

@@ -1,0 +1,49 @@
+/*
+ * format_private.h
+ *		What the model writer and reader share: section kinds, the fixed
+ *		header's size, and the sections in the order they are written.
+ *
+ * The byte layout these describe is set out in format.c.  Nothing outside
+ * src/model/format*.c includes this file; the rest of mktai sees only
+ * mk_model_write() and mk_model_read() in model.h.
+ */
+#ifndef MK_FORMAT_PRIVATE_H
+#define MK_FORMAT_PRIVATE_H
+
+#include <stdbool.h>
+
+#include "model.h"
+
+/* Section kinds; the end marker stands where a section's kind would. */
+#define MK_SECTION_END		0
+#define MK_SECTION_BLOB		1
+#define MK_SECTION_TENSOR	2
+
+#define MK_MAX_TENSOR_DIMS	4
+
+/* Bytes of the fixed header, and where its length field sits. */
+#define MK_HEADER_BYTES		20
+#define MK_LENGTH_OFFSET	16
+#define MK_CRC_BYTES		4
+
+/*
+ * Section numbers, in the order they are written.  Layer l's weight is
+ * SEC_DENSE + 2 * l and its bias the one after.
+ */
+#define SEC_PREP			0
+#define SEC_TARGET			1
+#define SEC_MLP				2
+#define SEC_DENSE			3
+#define SEC_SPEC			(SEC_DENSE + 2 * MK_MLP_MAX_DENSE)
+#define SEC_METRICS			(SEC_SPEC + 1)
+#define SEC_COUNT			(SEC_METRICS + 1)
+
+#define SECTION_NAME_BYTES	32
+
+/* The name of section sec; buf holds dense layer names. */
+extern const char *mk_section_name(int sec, char *buf);
+
+/* True when section sec holds a tensor rather than a blob. */
+extern bool mk_section_is_tensor(int sec);
+
+#endif							/* MK_FORMAT_PRIVATE_H */

@@ -1,0 +1,511 @@
+/*
+ * format_read.c
+ *		mk_model_read(): bytes in the layout format.c describes, back into
+ *		a model.
+ *
+ * The reader trusts nothing: it checks the magic, the version, the length
+ * and the checksum before it parses; it bounds every length and count by
+ * the bytes left before it allocates; it demands each section once, in
+ * order, with the shape the configuration implies and no byte to spare;
+ * and it ends with mk_model_check().  On any failure it frees what it
+ * allocated and leaves a message in the caller's buffer.
+ *
+ * c.h comes first, for codec.h; nothing here needs the backend.
+ */
+#include "c.h"
+
+#include <string.h>
+
+#include "core/mk_alloc.h"
+#include "model/codec.h"
+#include "model/format_private.h"
+#include "model/model.h"
+
+/* Least bytes a column and a string occupy in a blob, to bound counts. */
+#define MK_MIN_COLUMN_BYTES 28
+#define MK_MIN_STRING_BYTES 2
+
+/* A section found by the reader: where its payload lies in the input. */
+typedef struct MkSection
+{
+	bool		present;
+	int			ndim;			/* tensors only */
+	uint32_t	dims[MK_MAX_TENSOR_DIMS];
+	const uint8_t *data;		/* blob bytes or tensor floats */
+	size_t		len;			/* bytes at data */
+} MkSection;
+
+/* Opens a reader over the payload of a blob section. */
+static MkReader
+rd_blob(const MkReader *parent, const MkSection *sec, const char *name)
+{
+	MkReader	r = *parent;
+
+	r.p = sec->data;
+	r.left = sec->len;
+	r.section = name;
+	return r;
+}
+
+
+/* ---------- header and section list ---------- */
+
+/* Checks magic, version, length and checksum, in that order; reads task. */
+static bool
+read_header(MkReader *r, const uint8_t *data, size_t len, MkTask *task)
+{
+	uint32_t	version;
+	uint32_t	total;
+	uint32_t	task_code;
+
+	if (len < 8 || memcmp(data, MK_MODEL_MAGIC, 8) != 0)
+		return mk_rd_fail(r, "not an mktai model (bad magic)");
+	if (len < MK_HEADER_BYTES)
+		return mk_rd_fail(r, "truncated header (%zu bytes)", len);
+	version = mk_get_u32(data + 8);
+	if (version != MK_MODEL_FORMAT_VERSION)
+		return mk_rd_fail(r, "unsupported format version %u (this build reads %d)",
+						  version, MK_MODEL_FORMAT_VERSION);
+	total = mk_get_u32(data + MK_LENGTH_OFFSET);
+	if (len < total)
+		return mk_rd_fail(r, "truncated: header says %u bytes, got %zu",
+						  total, len);
+	if (len > total)
+		return mk_rd_fail(r, "length mismatch: header says %u bytes, got %zu",
+						  total, len);
+	if (len < MK_HEADER_BYTES + 1 + MK_CRC_BYTES)
+		return mk_rd_fail(r, "truncated: %zu bytes cannot hold a model", len);
+	if (mk_get_u32(data + len - MK_CRC_BYTES) !=
+		mk_crc32c(data, len - MK_CRC_BYTES))
+		return mk_rd_fail(r, "checksum mismatch");
+
+	task_code = mk_get_u32(data + 12);
+	if (task_code != MK_TASK_CLASSIFICATION && task_code != MK_TASK_REGRESSION)
+		return mk_rd_fail(r, "unknown task %u", task_code);
+	*task = (MkTask) task_code;
+
+	r->p = data + MK_HEADER_BYTES;
+	r->left = len - MK_HEADER_BYTES - MK_CRC_BYTES;
+	return true;
+}
+
+/* Finds the section called name[0 .. len - 1]; -1 when there is none. */
+static int
+find_section(const uint8_t *name, size_t len)
+{
+	char		buf[SECTION_NAME_BYTES];
+	const char *candidate;
+	int			sec;
+
+	for (sec = 0; sec < SEC_COUNT; sec++)
+	{
+		candidate = mk_section_name(sec, buf);
+		if (strlen(candidate) == len && memcmp(candidate, name, len) == 0)
+			return sec;
+	}
+	return -1;
+}
+
+/* Fails naming an unknown section, showing only its printable start. */
+static bool
+fail_unknown_section(MkReader *r, const uint8_t *name, size_t len)
+{
+	char		shown[SECTION_NAME_BYTES + 1];
+	size_t		n = Min(len, SECTION_NAME_BYTES);
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		shown[i] = (name[i] >= 0x20 && name[i] < 0x7f) ? (char) name[i] : '?';
+	shown[n] = '\0';
+	return mk_rd_fail(r, "unknown section \"%s%s\"", shown,
+					  len > n ? "..." : "");
+}
+
+/* Reads a tensor section's shape and points sec at its floats. */
+static bool
+read_tensor(MkReader *r, MkSection *sec, const char *name)
+{
+	uint8_t		ndim;
+	size_t		count = 1;
+	int			d;
+
+	if (!mk_rd_u8(r, &ndim))
+		return false;
+	if (ndim < 1 || ndim > MK_MAX_TENSOR_DIMS)
+		return mk_rd_fail(r, "section \"%s\" has %u dimensions (1 to %d allowed)",
+						  name, (unsigned) ndim, MK_MAX_TENSOR_DIMS);
+	sec->ndim = ndim;
+	for (d = 0; d < ndim; d++)
+	{
+		if (!mk_rd_u32(r, &sec->dims[d]))
+			return false;
+	}
+	for (d = 0; d < ndim; d++)
+	{
+		if (sec->dims[d] == 0)
+			return mk_rd_fail(r, "section \"%s\" has an empty dimension", name);
+		/* keeps count * 4 within the bytes left, so nothing overflows */
+		if (sec->dims[d] > r->left / 4 / count)
+			return mk_rd_fail(r, "truncated in section \"%s\"", name);
+		count = mk_mul_size(count, sec->dims[d]);
+	}
+	sec->len = mk_mul_size(count, 4);
+	return mk_rd_take(r, sec->len, &sec->data);
+}
+
+/* Reads one section after its kind byte into secs; *last tracks order. */
+static bool
+read_section(MkReader *r, uint8_t kind, MkSection *secs, int *last)
+{
+	char		buf[SECTION_NAME_BYTES];
+	const char *name;
+	const uint8_t *raw;
+	uint16_t	name_len;
+	uint32_t	blob_len;
+	int			sec;
+
+	if (!mk_rd_u16(r, &name_len) || !mk_rd_take(r, name_len, &raw))
+		return false;
+	sec = find_section(raw, name_len);
+	if (sec < 0)
+		return fail_unknown_section(r, raw, name_len);
+	name = mk_section_name(sec, buf);
+	if (secs[sec].present)
+		return mk_rd_fail(r, "duplicate section \"%s\"", name);
+	if (sec < *last)
+		return mk_rd_fail(r, "section \"%s\" out of order", name);
+	if (kind != (mk_section_is_tensor(sec) ? MK_SECTION_TENSOR :
+				 MK_SECTION_BLOB))
+		return mk_rd_fail(r, "section \"%s\" has kind %u, expected %s", name,
+						  (unsigned) kind,
+						  mk_section_is_tensor(sec) ? "a tensor" : "a blob");
+	secs[sec].present = true;
+	*last = sec;
+
+	if (mk_section_is_tensor(sec))
+		return read_tensor(r, &secs[sec], name);
+	if (!mk_rd_u32(r, &blob_len))
+		return false;
+	if (blob_len > r->left)
+		return mk_rd_fail(r, "truncated in section \"%s\"", name);
+	secs[sec].len = blob_len;
+	return mk_rd_take(r, blob_len, &secs[sec].data);
+}
+
+/* Reads the section list up to the end marker, which must end the bytes. */
+static bool
+read_sections(MkReader *r, MkSection *secs)
+{
+	uint8_t		kind;
+	int			last = -1;
+
+	for (;;)
+	{
+		if (!mk_rd_u8(r, &kind))
+			return false;
+		if (kind == MK_SECTION_END)
+			break;
+		if (!read_section(r, kind, secs, &last))
+			return false;
+	}
+	if (r->left != 0)
+		return mk_rd_fail(r, "%zu bytes left over after the end marker",
+						  r->left);
+	return true;
+}
+
+/* True when an n_dense-layer model has section sec. */
+static bool
+section_wanted(int sec, int n_dense)
+{
+	return !mk_section_is_tensor(sec) || (sec - SEC_DENSE) / 2 < n_dense;
+}
+
+/*
+ * Checks that exactly the sections an n_dense-layer model needs are present,
+ * reporting a section too many before one missing.
+ */
+static bool
+check_section_set(MkReader *r, const MkSection *secs, int n_dense)
+{
+	char		buf[SECTION_NAME_BYTES];
+	int			sec;
+
+	for (sec = 0; sec < SEC_COUNT; sec++)
+	{
+		if (secs[sec].present && !section_wanted(sec, n_dense))
+			return mk_rd_fail(r, "unexpected section \"%s\" (the network has %d dense layers)",
+							  mk_section_name(sec, buf), n_dense);
+	}
+	for (sec = 0; sec < SEC_COUNT; sec++)
+	{
+		if (!secs[sec].present && section_wanted(sec, n_dense))
+			return mk_rd_fail(r, "missing section \"%s\"",
+							  mk_section_name(sec, buf));
+	}
+	return true;
+}
+
+
+/* ---------- section payloads ---------- */
+
+/* Decodes one column of the "prep" blob. */
+static bool
+read_column(MkReader *r, MkColumn *col)
+{
+	uint8_t		kind;
+	int32_t		n_categories;
+
+	if (!mk_rd_string(r, &col->name) || !mk_rd_u8(r, &kind) ||
+		!mk_rd_flag(r, &col->null_indicator) || !mk_rd_i32(r, &col->offset) ||
+		!mk_rd_f64(r, &col->mean) || !mk_rd_f64(r, &col->scale) ||
+		!mk_rd_count(r, &n_categories, MK_MIN_STRING_BYTES))
+		return false;
+	col->kind = (MkColumnKind) kind;	/* mk_model_check vets it */
+	return mk_rd_strings(r, n_categories, &col->categories, &col->n_categories);
+}
+
+/* Decodes the "prep" blob. */
+static bool
+read_prep(MkReader *r, MkPrep *prep)
+{
+	int32_t		n_columns;
+	int32_t		i;
+
+	if (!mk_rd_count(r, &n_columns, MK_MIN_COLUMN_BYTES) ||
+		!mk_rd_i32(r, &prep->n_features))
+		return false;
+	if (n_columns > 0)
+	{
+		prep->columns = mk_alloc(mk_mul_size(n_columns, sizeof(MkColumn)));
+		prep->n_columns = n_columns;
+	}
+	for (i = 0; i < n_columns; i++)
+	{
+		if (!read_column(r, &prep->columns[i]))
+			return false;
+	}
+	return mk_rd_blob_end(r);
+}
+
+/* Decodes the "target" blob. */
+static bool
+read_target(MkReader *r, MkTarget *target)
+{
+	uint8_t		type;
+	int32_t		n_classes;
+
+	if (!mk_rd_string(r, &target->name) || !mk_rd_u8(r, &type) ||
+		!mk_rd_i32(r, &target->positive) || !mk_rd_f64(r, &target->mean) ||
+		!mk_rd_f64(r, &target->scale) ||
+		!mk_rd_count(r, &n_classes, MK_MIN_STRING_BYTES))
+		return false;
+	target->type = (MkLabelType) type;	/* mk_model_check vets it */
+	return mk_rd_strings(r, n_classes, &target->classes, &target->n_classes) &&
+		mk_rd_blob_end(r);
+}
+
+/* Decodes the "mlp" blob and checks the configuration. */
+static bool
+read_mlp(MkReader *r, MkMlpConfig *cfg)
+{
+	uint8_t		n_dense;
+	uint8_t		activation;
+	const char *err;
+	int			i;
+
+	if (!mk_rd_u8(r, &n_dense) || !mk_rd_u8(r, &activation) ||
+		!mk_rd_f32(r, &cfg->dropout))
+		return false;
+	if (n_dense < 1 || n_dense > MK_MLP_MAX_DENSE)
+		return mk_rd_fail(r, "network has %u dense layers (1 to %d allowed)",
+						  (unsigned) n_dense, MK_MLP_MAX_DENSE);
+	cfg->n_dense = n_dense;
+	cfg->activation = (MkActivation) activation;
+	for (i = 0; i <= n_dense; i++)
+	{
+		int32_t		size;
+
+		if (!mk_rd_i32(r, &size))
+			return false;
+		cfg->sizes[i] = size;
+	}
+	if (!mk_rd_blob_end(r))
+		return false;
+	if ((err = mk_mlp_config_error(cfg)) != NULL)
+		return mk_rd_fail(r, "invalid network configuration: %s", err);
+	return true;
+}
+
+/* Formats a shape as "[a, b]". */
+static void
+format_shape(char *buf, size_t size, int ndim, const uint32_t *dims)
+{
+	if (ndim == 1)
+		snprintf(buf, size, "[%u]", dims[0]);
+	else if (ndim == 2)
+		snprintf(buf, size, "[%u, %u]", dims[0], dims[1]);
+	else
+		snprintf(buf, size, "[%u, %u, ...] (%d dimensions)",
+				 dims[0], dims[1], ndim);
+}
+
+/* Checks that tensor section sec has the shape ndim, dims. */
+static bool
+check_shape(MkReader *r, const MkSection *secs, int sec, int ndim,
+			const uint32_t *dims)
+{
+	const MkSection *s = &secs[sec];
+	char		name[SECTION_NAME_BYTES];
+	char		got[64];
+	char		want[64];
+	int			d;
+
+	if (s->ndim == ndim)
+	{
+		for (d = 0; d < ndim && s->dims[d] == dims[d]; d++)
+			;
+		if (d == ndim)
+			return true;
+	}
+	format_shape(got, sizeof(got), s->ndim, s->dims);
+	format_shape(want, sizeof(want), ndim, dims);
+	return mk_rd_fail(r, "section \"%s\" has shape %s, expected %s",
+					  mk_section_name(sec, name), got, want);
+}
+
+/* Decodes count little-endian float32 values into out. */
+static void
+copy_floats(float *out, const uint8_t *data, size_t count)
+{
+	size_t		i;
+
+	for (i = 0; i < count; i++)
+		out[i] = mk_get_f32(data + 4 * i);
+}
+
+/*
+ * Checks every tensor's shape against the configuration, then copies the
+ * tensors into one parameter block laid out by mk_mlp_bind().  The shapes
+ * match data that is present, so the block is bounded by the input.
+ */
+static bool
+read_params(MkReader *r, const MkSection *secs, MkModel *m)
+{
+	const MkMlpConfig *cfg = &m->mlp;
+	MkMlpParams p;
+	uint32_t	dims[2];
+	size_t		total = 0;
+	int			l;
+
+	for (l = 0; l < cfg->n_dense; l++)
+	{
+		dims[0] = (uint32_t) cfg->sizes[l + 1];
+		dims[1] = (uint32_t) cfg->sizes[l];
+		if (!check_shape(r, secs, SEC_DENSE + 2 * l, 2, dims) ||
+			!check_shape(r, secs, SEC_DENSE + 2 * l + 1, 1, dims))
+			return false;
+		total += (secs[SEC_DENSE + 2 * l].len +
+				  secs[SEC_DENSE + 2 * l + 1].len) / 4;
+	}
+	if (total != mk_mlp_num_params(cfg))
+		return mk_rd_fail(r, "tensors hold %zu parameters, the network needs %zu",
+						  total, mk_mlp_num_params(cfg));
+
+	m->params = mk_alloc(mk_mul_size(total, sizeof(float)));
+	mk_mlp_bind(&p, m->params, cfg);
+	for (l = 0; l < cfg->n_dense; l++)
+	{
+		const MkSection *w = &secs[SEC_DENSE + 2 * l];
+		const MkSection *b = &secs[SEC_DENSE + 2 * l + 1];
+
+		copy_floats(p.weight[l], w->data, w->len / 4);
+		copy_floats(p.bias[l], b->data, b->len / 4);
+	}
+	return true;
+}
+
+/* Copies a text blob into a new NUL-terminated string. */
+static bool
+read_text(MkReader *r, const MkSection *sec, const char *name, char **out)
+{
+	char	   *s;
+
+	if (memchr(sec->data, '\0', sec->len) != NULL)
+		return mk_rd_fail(r, "section \"%s\" contains a NUL byte", name);
+	s = mk_alloc(sec->len + 1);
+	if (sec->len > 0)
+		memcpy(s, sec->data, sec->len);
+	*out = s;
+	return true;
+}
+
+/* Parses the sections after a verified header into m. */
+static bool
+read_body(MkReader *r, MkModel *m)
+{
+	MkSection	secs[SEC_COUNT];
+	MkReader	blob;
+
+	memset(secs, 0, sizeof(secs));
+	if (!read_sections(r, secs))
+		return false;
+	if (!secs[SEC_MLP].present)
+		return mk_rd_fail(r, "missing section \"mlp\"");
+
+	blob = rd_blob(r, &secs[SEC_MLP], "mlp");
+	if (!read_mlp(&blob, &m->mlp) ||
+		!check_section_set(r, secs, m->mlp.n_dense))
+		return false;
+
+	blob = rd_blob(r, &secs[SEC_PREP], "prep");
+	if (!read_prep(&blob, &m->prep))
+		return false;
+	blob = rd_blob(r, &secs[SEC_TARGET], "target");
+	if (!read_target(&blob, &m->target))
+		return false;
+
+	return read_params(r, secs, m) &&
+		read_text(r, &secs[SEC_SPEC], "spec", &m->spec_json) &&
+		read_text(r, &secs[SEC_METRICS], "metrics", &m->metrics_json);
+}
+
+/*
+ * Parses and validates len bytes into *model.  On failure returns false
+ * with a message in errbuf, having freed whatever it allocated; *model is
+ * then zeroed.
+ */
+bool
+mk_model_read(const uint8_t *data, size_t len, MkModel *model,
+			  char *errbuf, size_t errlen)
+{
+	MkReader	r;
+	MkModel		m;
+	const char *err;
+
+	memset(model, 0, sizeof(*model));
+	memset(&m, 0, sizeof(m));
+	memset(&r, 0, sizeof(r));
+	r.errbuf = errbuf;
+	r.errlen = errlen;
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
+
+	if (data == NULL)
+		len = 0;
+	if (!read_header(&r, data, len, &m.task))
+		return false;
+	if (!read_body(&r, &m))
+	{
+		mk_model_free(&m);
+		return false;
+	}
+	if ((err = mk_model_check(&m)) != NULL)
+	{
+		mk_rd_fail(&r, "invalid model: %s", err);
+		mk_model_free(&m);
+		return false;
+	}
+	*model = m;
+	return true;
+}

@@ -1,0 +1,199 @@
+/*
+ * format_write.c
+ *		mk_model_write(): a model into the bytes format.c describes.
+ *
+ * The writer runs mk_model_check() first and so never stores a model the
+ * reader would refuse; it emits the sections in their one order, which
+ * makes the encoding canonical.
+ *
+ * c.h comes first, for codec.h; nothing here needs the backend.
+ */
+#include "c.h"
+
+#include <string.h>
+
+#include "core/mk_alloc.h"
+#include "model/codec.h"
+#include "model/format_private.h"
+#include "model/model.h"
+
+
+/* ---------- sections ---------- */
+
+/* Appends a section's kind and name. */
+static void
+wr_section_head(MkWriter *w, int kind, const char *name)
+{
+	mk_wr_u8(w, (uint8_t) kind);
+	mk_wr_string(w, name);
+}
+
+/* Starts a blob section; returns where its payload starts. */
+static size_t
+wr_blob_begin(MkWriter *w, const char *name)
+{
+	wr_section_head(w, MK_SECTION_BLOB, name);
+	mk_wr_u32(w, 0);			/* length, set by wr_blob_end */
+	return w->len;
+}
+
+/*
+ * Ends the blob started at start by storing its length.  A blob over 4 GB
+ * gets a wrong length here, but the model is then over 4 GB too and
+ * mk_model_write gives up.
+ */
+static void
+wr_blob_end(MkWriter *w, size_t start)
+{
+	mk_put_u32(w->buf + start - 4, (uint32_t) (w->len - start));
+}
+
+/* Appends a tensor section of ndim dims holding data. */
+static void
+wr_tensor(MkWriter *w, const char *name, int ndim, const uint32_t *dims,
+		  const float *data)
+{
+	size_t		count = 1;
+	size_t		i;
+	int			d;
+
+	wr_section_head(w, MK_SECTION_TENSOR, name);
+	mk_wr_u8(w, (uint8_t) ndim);
+	for (d = 0; d < ndim; d++)
+	{
+		mk_wr_u32(w, dims[d]);
+		count = mk_mul_size(count, dims[d]);
+	}
+	mk_wr_reserve(w, mk_mul_size(count, 4));
+	for (i = 0; i < count; i++)
+		mk_wr_f32(w, data[i]);
+}
+
+/* Appends the "prep" section. */
+static void
+wr_prep(MkWriter *w, const MkPrep *prep)
+{
+	size_t		start = wr_blob_begin(w, "prep");
+	int32_t		i;
+	int32_t		c;
+
+	mk_wr_u32(w, (uint32_t) prep->n_columns);
+	mk_wr_u32(w, (uint32_t) prep->n_features);
+	for (i = 0; i < prep->n_columns; i++)
+	{
+		const MkColumn *col = &prep->columns[i];
+
+		mk_wr_string(w, col->name);
+		mk_wr_u8(w, (uint8_t) col->kind);
+		mk_wr_u8(w, col->null_indicator ? 1 : 0);
+		mk_wr_i32(w, col->offset);
+		mk_wr_f64(w, col->mean);
+		mk_wr_f64(w, col->scale);
+		mk_wr_u32(w, (uint32_t) col->n_categories);
+		for (c = 0; c < col->n_categories; c++)
+			mk_wr_string(w, col->categories[c]);
+	}
+	wr_blob_end(w, start);
+}
+
+/* Appends the "target" section. */
+static void
+wr_target(MkWriter *w, const MkTarget *target)
+{
+	size_t		start = wr_blob_begin(w, "target");
+	int32_t		i;
+
+	mk_wr_string(w, target->name);
+	mk_wr_u8(w, (uint8_t) target->type);
+	mk_wr_i32(w, target->positive);
+	mk_wr_f64(w, target->mean);
+	mk_wr_f64(w, target->scale);
+	mk_wr_u32(w, (uint32_t) target->n_classes);
+	for (i = 0; i < target->n_classes; i++)
+		mk_wr_string(w, target->classes[i]);
+	wr_blob_end(w, start);
+}
+
+/* Appends the "mlp" section. */
+static void
+wr_mlp(MkWriter *w, const MkMlpConfig *cfg)
+{
+	size_t		start = wr_blob_begin(w, "mlp");
+	int			i;
+
+	mk_wr_u8(w, (uint8_t) cfg->n_dense);
+	mk_wr_u8(w, (uint8_t) cfg->activation);
+	mk_wr_f32(w, cfg->dropout);
+	for (i = 0; i <= cfg->n_dense; i++)
+		mk_wr_i32(w, cfg->sizes[i]);
+	wr_blob_end(w, start);
+}
+
+/* Appends one tensor section per weight matrix and bias vector. */
+static void
+wr_params(MkWriter *w, const MkModel *model)
+{
+	const MkMlpConfig *cfg = &model->mlp;
+	MkMlpParams p;
+	char		name[SECTION_NAME_BYTES];
+	uint32_t	dims[2];
+	int			l;
+
+	mk_mlp_bind(&p, model->params, cfg);
+	for (l = 0; l < cfg->n_dense; l++)
+	{
+		dims[0] = (uint32_t) cfg->sizes[l + 1];
+		dims[1] = (uint32_t) cfg->sizes[l];
+		wr_tensor(w, mk_section_name(SEC_DENSE + 2 * l, name), 2, dims,
+				  p.weight[l]);
+		wr_tensor(w, mk_section_name(SEC_DENSE + 2 * l + 1, name), 1, dims,
+				  p.bias[l]);
+	}
+}
+
+/* Appends a text blob section. */
+static void
+wr_text(MkWriter *w, const char *name, const char *text)
+{
+	size_t		start = wr_blob_begin(w, name);
+
+	mk_wr_bytes(w, text, strlen(text));
+	wr_blob_end(w, start);
+}
+
+/*
+ * Serialises a model into a new mk_alloc'd buffer of *len bytes.  Returns
+ * NULL, with *len 0, when the model fails mk_model_check() (run that first
+ * for the reason) or when its bytes would pass the format's 4 GB limit.
+ */
+uint8_t *
+mk_model_write(const MkModel *model, size_t *len)
+{
+	MkWriter	w = {0};
+
+	*len = 0;
+	if (mk_model_check(model) != NULL)
+		return NULL;
+
+	mk_wr_bytes(&w, MK_MODEL_MAGIC, 8);
+	mk_wr_u32(&w, MK_MODEL_FORMAT_VERSION);
+	mk_wr_u32(&w, (uint32_t) model->task);
+	mk_wr_u32(&w, 0);			/* total length, set below */
+	wr_prep(&w, &model->prep);
+	wr_target(&w, &model->target);
+	wr_mlp(&w, &model->mlp);
+	wr_params(&w, model);
+	wr_text(&w, "spec", model->spec_json);
+	wr_text(&w, "metrics", model->metrics_json);
+	mk_wr_u8(&w, MK_SECTION_END);
+
+	if (w.len > UINT32_MAX - MK_CRC_BYTES)
+	{
+		mk_free(w.buf);
+		return NULL;
+	}
+	mk_put_u32(w.buf + MK_LENGTH_OFFSET, (uint32_t) (w.len + MK_CRC_BYTES));
+	mk_wr_u32(&w, mk_crc32c(w.buf, w.len));
+	*len = w.len;
+	return w.buf;
+}
