@@ -6,6 +6,11 @@
  * column is looked up by name in the tuple descriptor, its type checked,
  * and the way to read it chosen.  Encoding a row is then a deform and one
  * pass over the model's columns, with no catalog access.
+ *
+ * Categories of text columns are found by hashing the value's bytes where
+ * they lie in the row: the table, built at binding, maps (column, bytes) to
+ * the index mk_category_index() would give for the NUL-terminated text,
+ * which it matches because a text value holds no NUL byte.
  */
 #include "postgres.h"
 
@@ -13,6 +18,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -27,7 +33,47 @@ typedef struct ColumnBinding
 	int			attindex;		/* 0-based index into the deformed row */
 	ValueSource source;
 	FmgrInfo	output;			/* for SRC_OUTPUT */
+	int32		true_index;		/* for SRC_BOOL: category index of "true", */
+	int32		false_index;	/* and of "false" (-1 when unseen) */
 } ColumnBinding;
+
+/* A category's bytes (not NUL-terminated), with its column. */
+typedef struct CategoryKey
+{
+	int			column;			/* index into the model's columns */
+	int			len;
+	const char *data;
+} CategoryKey;
+
+typedef struct CategoryEntry
+{
+	CategoryKey key;
+	int32		index;			/* into the column's sorted categories */
+	uint32		hash;
+	char		status;			/* for simplehash */
+} CategoryEntry;
+
+/* Hash of a key: its bytes' hash combined with its column. */
+static inline uint32
+CategoryKeyHash(CategoryKey key)
+{
+	return hash_combine((uint32) key.column,
+						hash_bytes((const unsigned char *) key.data, key.len));
+}
+
+#define SH_PREFIX		cathash
+#define SH_ELEMENT_TYPE CategoryEntry
+#define SH_KEY_TYPE		CategoryKey
+#define SH_KEY			key
+#define SH_HASH_KEY(tb, k)	CategoryKeyHash(k)
+#define SH_EQUAL(tb, a, b)	((a).column == (b).column && (a).len == (b).len && \
+							 memcmp((a).data, (b).data, (a).len) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a)	((a)->hash)
+#define SH_SCOPE		static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
 
 struct RowEncoder
 {
@@ -36,6 +82,7 @@ struct RowEncoder
 	Oid			typid;
 	int32		typmod;
 	ColumnBinding *bindings;	/* one per model column */
+	cathash_hash *categories;	/* of the SRC_TEXT columns */
 	Datum	   *values;
 	bool	   *nulls;
 };
@@ -161,6 +208,38 @@ WrongKind(const char *column, const char *given, const MkColumn *col,
 			 errhint("Cast the column to the type it had in training.")));
 }
 
+/* The hash table of the categories of the columns read as SRC_TEXT. */
+static cathash_hash *
+CategoryTableCreate(const MkModel *model, const ColumnBinding *bindings)
+{
+	const MkPrep *prep = &model->prep;
+	uint32		total = 0;
+	cathash_hash *table;
+
+	for (int c = 0; c < prep->n_columns; c++)
+		if (bindings[c].source == SRC_TEXT)
+			total += prep->columns[c].n_categories;
+	table = cathash_create(CurrentMemoryContext, total, NULL);
+	for (int c = 0; c < prep->n_columns; c++)
+	{
+		const MkColumn *col = &prep->columns[c];
+
+		if (bindings[c].source != SRC_TEXT)
+			continue;
+		for (int32 i = 0; i < col->n_categories; i++)
+		{
+			CategoryKey key;
+			bool		found;
+
+			key.column = c;
+			key.len = strlen(col->categories[i]);
+			key.data = col->categories[i];
+			cathash_insert(table, key, &found)->index = i;
+		}
+	}
+	return table;
+}
+
 RowEncoder *
 RowEncoderCreate(const MkModel *model, TupleDesc desc, const char *model_name)
 {
@@ -195,6 +274,11 @@ RowEncoderCreate(const MkModel *model, TupleDesc desc, const char *model_name)
 					  psprintf("is of type %s",
 							   format_type_be(TupleDescAttr(desc, i)->atttypid)),
 					  col, model_name);
+		if (b->source == SRC_BOOL)
+		{
+			b->true_index = mk_category_index(col, "true");
+			b->false_index = mk_category_index(col, "false");
+		}
 		if (b->source == SRC_OUTPUT)
 		{
 			Oid			outfn;
@@ -204,6 +288,7 @@ RowEncoderCreate(const MkModel *model, TupleDesc desc, const char *model_name)
 			fmgr_info(outfn, &b->output);
 		}
 	}
+	enc->categories = CategoryTableCreate(model, enc->bindings);
 	return enc;
 }
 
@@ -211,6 +296,39 @@ bool
 RowEncoderMatches(const RowEncoder *enc, Oid typid, int32 typmod)
 {
 	return enc->typid == typid && enc->typmod == typmod;
+}
+
+/*
+ * The category index of a non-NULL value of a bound categorical column, as
+ * mk_category_index() gives it for the value's text: booleans from the
+ * indexes found at binding, text from its bytes in place (detoasted only
+ * when compressed or out of line), other types through their output
+ * function.
+ */
+static int32
+CategoryIndexOfDatum(RowEncoder *enc, int c, Datum value)
+{
+	const MkColumn *col = &enc->model->prep.columns[c];
+	ColumnBinding *b = &enc->bindings[c];
+	text	   *t;
+	CategoryKey key;
+	CategoryEntry *entry;
+
+	switch (b->source)
+	{
+		case SRC_BOOL:
+			return DatumGetBool(value) ? b->true_index : b->false_index;
+		case SRC_TEXT:
+			t = DatumGetTextPP(value);
+			key.column = c;
+			key.len = VARSIZE_ANY_EXHDR(t);
+			key.data = VARDATA_ANY(t);
+			entry = cathash_lookup(enc->categories, key);
+			return entry != NULL ? entry->index : -1;
+		default:
+			return mk_category_index(col,
+									 OutputFunctionCall(&b->output, value));
+	}
 }
 
 void
@@ -231,10 +349,9 @@ RowEncoderEncode(RowEncoder *enc, HeapTuple tuple, float *features)
 							 NumberFromDatum(value, b->source, col->name),
 							 isnull, features);
 		else
-			mk_encode_category(col, isnull ? NULL :
-							   CategoryFromDatum(value, b->source,
-												 (FmgrInfo *) &b->output),
-							   isnull, features);
+			mk_encode_category_index(col, isnull ? -1 :
+									 CategoryIndexOfDatum(enc, c, value),
+									 isnull, features);
 	}
 }
 

@@ -198,8 +198,9 @@ undo_dropout(float *out, const float *mask, size_t n)
 
 /*
  * Forward pass of B rows inp[B, sizes[0]]; returns the logits
- * [B, sizes[n_dense]].  Outside training the dropout masks are set to 1,
- * so a backward pass after an evaluation forward is still well defined.
+ * [B, sizes[n_dense]].  Dropout is the identity outside training, so it is
+ * skipped there and the masks are left as they were: mk_mlp_backward needs
+ * the masks of a training forward of the same batch.
  */
 const float *
 mk_mlp_forward(const MkMlpConfig *cfg, const MkMlpParams *p,
@@ -207,7 +208,6 @@ mk_mlp_forward(const MkMlpConfig *cfg, const MkMlpParams *p,
 			   MkRng *rng)
 {
 	int			L = cfg->n_dense;
-	float		drop = training ? cfg->dropout : 0.0f;
 
 	for (int l = 0; l < L; l++)
 	{
@@ -219,8 +219,9 @@ mk_mlp_forward(const MkMlpConfig *cfg, const MkMlpParams *p,
 		if (l == L - 1)
 			break;
 		activation_forward(cfg->activation, acts->out[l], n);
-		mk_dropout_forward(acts->out[l], acts->mask[l], acts->out[l],
-						   n, drop, rng);
+		if (training)
+			mk_dropout_forward(acts->out[l], acts->mask[l], acts->out[l],
+							   n, cfg->dropout, rng);
 	}
 	return acts->out[L - 1];
 }

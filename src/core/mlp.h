@@ -75,8 +75,8 @@ extern const float *mk_mlp_forward(const MkMlpConfig *cfg,
 								   MkRng *rng);
 
 /*
- * Back-propagates dlogits[B, sizes[n_dense]] through the batch last seen by
- * mk_mlp_forward, accumulating into grads.  It rewrites the hidden outputs
+ * Back-propagates dlogits[B, sizes[n_dense]] through the batch of the last
+ * training-mode mk_mlp_forward, accumulating into grads.  It rewrites the hidden outputs
  * in acts (not the logits) to their values before dropout.
  */
 extern void mk_mlp_backward(const MkMlpConfig *cfg, const MkMlpParams *grads,
