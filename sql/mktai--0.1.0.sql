@@ -163,7 +163,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION mktai.export_model(text, integer) IS
-    'the self-describing bytes of a model version (default: the deployed one), for mktai.import_model()';
+    'the self-describing bytes of a model version (default: the deployed '
+    'one), for mktai.import_model()';
 
 CREATE FUNCTION mktai.import_model(name text, data bytea, deploy boolean DEFAULT true,
                                    OUT model text, OUT version integer, OUT metrics jsonb)
@@ -182,7 +183,8 @@ CREATE FUNCTION mktai.train(name text, task text, relation regclass,
     AS 'MODULE_PATHNAME', 'mktai_train'
     LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION mktai.train(text, text, regclass, text, jsonb) IS
-    'trains a new version of a model on a relation the caller can read, stores it and returns its metrics';
+    'trains a new version of a model on a relation the caller can read, '
+    'stores it and returns its metrics';
 
 CREATE FUNCTION mktai.retrain(name text, deploy boolean DEFAULT false,
                               OUT model text, OUT version integer, OUT metrics jsonb)
@@ -204,7 +206,8 @@ CREATE FUNCTION mktai.predict(model text, features jsonb) RETURNS float8
 COMMENT ON FUNCTION mktai.predict(text, record) IS
     'probability of the positive class (binary) or predicted value (regression) for a row';
 COMMENT ON FUNCTION mktai.predict(text, jsonb) IS
-    'probability of the positive class (binary) or predicted value (regression) for a jsonb object of features';
+    'probability of the positive class (binary) or predicted value '
+    '(regression) for a jsonb object of features';
 
 CREATE FUNCTION mktai.churn_score(model text, features record) RETURNS float8
     AS 'MODULE_PATHNAME', 'mktai_churn_score'
@@ -243,7 +246,8 @@ CREATE FUNCTION mktai.evaluate(model text, relation regclass) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'mktai_evaluate'
     LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION mktai.evaluate(text, regclass) IS
-    'metrics of the deployed model on a labelled relation (AUC, log loss, accuracy or RMSE, MAE, R2)';
+    'metrics of the deployed model on a labelled relation (AUC, log loss, '
+    'accuracy or RMSE, MAE, R2)';
 
 ------------------------------------------------------------------------------
 -- Evaluation aggregates
@@ -294,15 +298,18 @@ CREATE AGGREGATE mktai.auc(score float8, label integer) (
 COMMENT ON FUNCTION mktai.auc_step_bool(bytea, float8, boolean) IS
     'transition function of mktai.auc(float8, boolean): appends a (score, label) pair to the state';
 COMMENT ON FUNCTION mktai.auc_step_int(bytea, float8, integer) IS
-    'transition function of mktai.auc(float8, integer): appends a (score, label) pair to the state; labels must be 0 or 1';
+    'transition function of mktai.auc(float8, integer): appends a (score, '
+    'label) pair to the state; labels must be 0 or 1';
 COMMENT ON FUNCTION mktai.auc_combine(bytea, bytea) IS
     'combine function of mktai.auc: merges the (score, label) pairs of two partial states';
 COMMENT ON FUNCTION mktai.auc_final(bytea) IS
     'final function of mktai.auc: the area under the ROC curve of the pairs in the state';
 COMMENT ON AGGREGATE mktai.auc(float8, boolean) IS
-    'area under the ROC curve of scores against boolean labels (ties count one half); NULL for no rows or when only one class is present';
+    'area under the ROC curve of scores against boolean labels (ties count '
+    'one half); NULL for no rows or when only one class is present';
 COMMENT ON AGGREGATE mktai.auc(float8, integer) IS
-    'area under the ROC curve of scores against 0/1 labels (ties count one half); NULL for no rows or when only one class is present';
+    'area under the ROC curve of scores against 0/1 labels (ties count one '
+    'half); NULL for no rows or when only one class is present';
 
 -- mktai.log_loss(prob, label): mean binary cross-entropy.  The state is
 -- float8[] {sum, count}; strict transitions skip rows with NULLs.
@@ -348,15 +355,19 @@ CREATE AGGREGATE mktai.log_loss(prob float8, label integer) (
 );
 
 COMMENT ON FUNCTION mktai.log_loss_step_bool(float8[], float8, boolean) IS
-    'transition function of mktai.log_loss(float8, boolean): adds one row''s loss to the state {sum, count}';
+    'transition function of mktai.log_loss(float8, boolean): adds one row''s '
+    'loss to the state {sum, count}';
 COMMENT ON FUNCTION mktai.log_loss_step_int(float8[], float8, integer) IS
-    'transition function of mktai.log_loss(float8, integer): adds one row''s loss to the state {sum, count}; labels must be 0 or 1';
+    'transition function of mktai.log_loss(float8, integer): adds one row''s '
+    'loss to the state {sum, count}; labels must be 0 or 1';
 COMMENT ON FUNCTION mktai.log_loss_combine(float8[], float8[]) IS
     'combine function of mktai.log_loss: adds two partial states {sum, count}';
 COMMENT ON FUNCTION mktai.log_loss_final(float8[]) IS
     'final function of mktai.log_loss: sum / count, or NULL when count is 0';
 COMMENT ON AGGREGATE mktai.log_loss(float8, boolean) IS
-    'mean log loss (binary cross-entropy) of predicted probabilities that the label is true, clamped to [1e-15, 1 - 1e-15]; NULL for no rows';
+    'mean log loss (binary cross-entropy) of predicted probabilities that '
+    'the label is true, clamped to [1e-15, 1 - 1e-15]; NULL for no rows';
 COMMENT ON AGGREGATE mktai.log_loss(float8, integer) IS
-    'mean log loss (binary cross-entropy) of probabilities of label 1 against 0/1 labels, clamped to [1e-15, 1 - 1e-15]; NULL for no rows';
+    'mean log loss (binary cross-entropy) of probabilities of label 1 '
+    'against 0/1 labels, clamped to [1e-15, 1 - 1e-15]; NULL for no rows';
 

@@ -72,7 +72,7 @@ InitModelCache(void)
 }
 
 ModelHandle *
-ModelDecode(bytea *weights, const char *what, int sqlstate)
+ModelDecode(bytea *weights, const char *what, int sqlstate, const char *hint)
 {
 	MemoryContext mcxt = AllocSetContextCreate(CurrentMemoryContext,
 											   "mktai model",
@@ -89,7 +89,7 @@ ModelDecode(bytea *weights, const char *what, int sqlstate)
 				(errcode(sqlstate),
 				 errmsg("%s is not a valid mktai model", what),
 				 errdetail("%s", errbuf),
-				 errhint("Retrain the model, or import an intact copy with mktai.import_model().")));
+				 errhint("%s", hint)));
 	mk_mlp_bind(&handle->params, handle->model.params, &handle->model.mlp);
 	MemoryContextSwitchTo(old);
 	return handle;
@@ -107,7 +107,8 @@ LoadModel(const char *name)
 	(void) RegistryRelid();		/* so that invalidations can be matched */
 	weights = RegistryFetchWeights(name, &version);
 	what = psprintf("version %d of model \"%s\"", version, name);
-	handle = ModelDecode(weights, what, ERRCODE_DATA_CORRUPTED);
+	handle = ModelDecode(weights, what, ERRCODE_DATA_CORRUPTED,
+						 "Retrain the model, or import an intact copy of it.");
 	strlcpy(handle->name, name, NAMEDATALEN);
 	handle->version = version;
 	handle->current = true;

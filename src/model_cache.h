@@ -34,10 +34,10 @@ extern ModelHandle *ModelAcquire(const char *name, MemoryContext owner);
 
 /*
  * Decodes model bytes into a handle in the current memory context, not
- * cached.  A failure is an ERROR with the given SQLSTATE; what names the
- * bytes in its message.
+ * cached.  A failure is an ERROR with the given SQLSTATE and hint; what
+ * names the bytes in its message.
  */
 extern ModelHandle *ModelDecode(bytea *weights, const char *what,
-								int sqlstate);
+								int sqlstate, const char *hint);
 
 #endif							/* MKTAI_MODEL_CACHE_H */

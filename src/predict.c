@@ -120,7 +120,7 @@ mktai_churn_score(PG_FUNCTION_ARGS)
 
 	if (state->handle->model.target.n_classes != 2)
 		WrongTask(state, "mktai.churn_score()",
-				  "churn_score needs a model trained for a binary label; use mktai.predict() or mktai.predict_proba().");
+				  "Use a model trained on a binary label, or mktai.predict_proba().");
 	PG_RETURN_FLOAT8((double) out[0]);
 }
 

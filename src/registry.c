@@ -77,7 +77,7 @@ ModelNotFound(const char *name, int32 version)
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
 			 errmsg("model \"%s\" does not exist", name),
-			 errhint("Train it with mktai.train(), or list the models with SELECT * FROM mktai.model_overview.")));
+			 errhint("Train it with mktai.train(); mktai.model_overview lists the models.")));
 }
 
 /* Runs a read-only query with text/int arguments; returns SPI_processed. */

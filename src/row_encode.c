@@ -191,7 +191,7 @@ MissingColumn(const char *column, const char *model_name)
 			(errcode(ERRCODE_UNDEFINED_COLUMN),
 			 errmsg("input has no column \"%s\", which model \"%s\" needs",
 					column, model_name),
-			 errhint("Pass a row or a jsonb object holding every feature column the model was trained on.")));
+			 errhint("Pass a row or jsonb object with every column the model was trained on.")));
 }
 
 /* given says what the input holds: "is of type text", "is a JSON string". */

@@ -284,7 +284,8 @@ mktai_import_model(PG_FUNCTION_ARGS)
 
 	CheckModelName(name);
 	handle = ModelDecode(data, "the imported data",
-						 ERRCODE_INVALID_BINARY_REPRESENTATION);
+						 ERRCODE_INVALID_BINARY_REPRESENTATION,
+						 "Import the bytes mktai.export_model() returned, complete and unchanged.");
 	CheckModelEncoding(&handle->model);
 	version = RegistryInsert(name, TaskName(handle->model.task),
 							 handle->model.spec_json,

@@ -73,7 +73,7 @@ DictionaryCode(RawColumn *col, char *text)
 	if (strlen(text) > MK_MAX_NAME_BYTES)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
-				 errmsg("a value of column \"%s\" is %zu bytes long; categories may have at most %d",
+				 errmsg("a value of column \"%s\" has %zu bytes; a category may have %d",
 						col->name, strlen(text), MK_MAX_NAME_BYTES),
 				 errhint("Exclude the column, or map it to shorter categories in a view.")));
 	entry = hash_search(col->dict, &text, HASH_ENTER, &found);
