@@ -60,6 +60,7 @@ static const OptionDef option_defs[] = {
 	{"class_weight", OPT_STRING, OPT(class_weight), 0, 0, "none,balanced"},
 	{"positive_class", OPT_STRING, OPT(positive_class), 0, 0, NULL},
 	{"max_categories", OPT_INT, OPT(max_categories), 1, MK_MAX_CATEGORIES, NULL},
+	{"numeric_bins", OPT_INT, OPT(numeric_bins), 0, MK_MAX_EDGES + 1, NULL},
 	{"refit", OPT_BOOL, OPT(refit), 0, 0, NULL},
 	{"deploy", OPT_BOOL, OPT(deploy), 0, 0, NULL},
 };
@@ -86,6 +87,7 @@ SetDefaultOptions(TrainOptions *opts)
 	opts->class_weight = "none";
 	opts->positive_class = NULL;
 	opts->max_categories = 100;
+	opts->numeric_bins = 10;
 	opts->refit = true;
 	opts->deploy = true;
 }

@@ -34,6 +34,7 @@ typedef struct TrainOptions
 	char	   *class_weight;	/* none or balanced */
 	char	   *positive_class; /* NULL: the last label in sort order */
 	int			max_categories;
+	int			numeric_bins;	/* quantile bins per numeric column; < 2: none */
 	bool		refit;			/* retrain on all rows for the best epoch count */
 	bool		deploy;
 } TrainOptions;

@@ -66,8 +66,52 @@ AllNull(const RawColumn *raw)
 			 errhint("Exclude it with the \"exclude\" option.")));
 }
 
+static int
+CompareDouble(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Edges between n_bins quantile bins of the training values: the quantiles
+ * at 1/n_bins ... (n_bins - 1)/n_bins, interpolated linearly between order
+ * statistics, with repeats dropped (a column of few distinct values gets
+ * fewer bins).
+ */
 static void
-LearnNumeric(MkColumn *col, const RawColumn *raw, const Split *split)
+LearnBinEdges(MkColumn *col, const RawColumn *raw, const Split *split,
+			  int count, int n_bins)
+{
+	double	   *sorted = palloc_extended(sizeof(double) * count, MCXT_ALLOC_HUGE);
+	int			n = 0;
+
+	col->n_edges = 0;
+	if (n_bins < 2)
+		return;
+	for (int i = 0; i < split->n_train; i++)
+		if (!raw->nulls[split->rows[i]])
+			sorted[n++] = raw->numbers[split->rows[i]];
+	qsort(sorted, n, sizeof(double), CompareDouble);
+	col->edges = palloc(sizeof(double) * (n_bins - 1));
+	for (int b = 1; b < n_bins; b++)
+	{
+		double		pos = (double) (n - 1) * b / n_bins;
+		int			lo = (int) floor(pos);
+		int			hi = Min(lo + 1, n - 1);
+		double		q = sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+
+		if (col->n_edges == 0 || q > col->edges[col->n_edges - 1])
+			col->edges[col->n_edges++] = q;
+	}
+	pfree(sorted);
+}
+
+static void
+LearnNumeric(MkColumn *col, const RawColumn *raw, const Split *split,
+			 int n_bins)
 {
 	double		sum = 0.0,
 				sumsq = 0.0;
@@ -97,6 +141,7 @@ LearnNumeric(MkColumn *col, const RawColumn *raw, const Split *split)
 	if (!(col->scale > 1e-12) || !isfinite(col->scale))
 		col->scale = 1.0;
 	col->null_indicator = raw->n_null > 0;
+	LearnBinEdges(col, raw, split, count, n_bins);
 }
 
 /* Context for ordering dictionary codes by descending count, then text. */
@@ -174,7 +219,7 @@ LearnPrep(MkPrep *prep, CategoryMap *maps, const RawTable *table,
 		col->kind = raw->kind;
 		col->offset = offset;
 		if (raw->kind == MK_COLUMN_NUMERIC)
-			LearnNumeric(col, raw, split);
+			LearnNumeric(col, raw, split, opts->numeric_bins);
 		else
 		{
 			col->mean = 0.0;

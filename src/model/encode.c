@@ -27,19 +27,44 @@ mk_category_index(const MkColumn *col, const char *text)
 	return -1;
 }
 
+/* The quantile bin of value: how many edges lie at or below it. */
+static int32_t
+bin_of(const MkColumn *col, double value)
+{
+	int32_t		lo = 0;
+	int32_t		hi = col->n_edges;
+
+	while (lo < hi)
+	{
+		int32_t		mid = lo + (hi - lo) / 2;
+
+		if (col->edges[mid] <= value)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /*
- * A NULL becomes the training mean (0 after standardisation) and, when the
- * column had NULLs in training, sets the indicator slot that follows.
+ * A NULL becomes the training mean (0 after standardisation), sets the
+ * indicator slot when the column had NULLs in training, and falls in no bin.
  */
 void
 mk_encode_number(const MkColumn *col, double value, bool isnull,
 				 float *features)
 {
 	float	   *slot = features + col->offset;
+	float	   *bins = slot + (col->null_indicator ? 2 : 1);
 
 	slot[0] = isnull ? 0.0f : (float) ((value - col->mean) / col->scale);
 	if (col->null_indicator)
 		slot[1] = isnull ? 1.0f : 0.0f;
+	if (col->n_edges == 0)
+		return;
+	memset(bins, 0, sizeof(float) * (size_t) (col->n_edges + 1));
+	if (!isnull)
+		bins[bin_of(col, value)] = 1.0f;
 }
 
 void

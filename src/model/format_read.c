@@ -259,7 +259,16 @@ read_column(MkReader *r, MkColumn *col)
 	if (!mk_rd_string(r, &col->name) || !mk_rd_u8(r, &kind) ||
 		!mk_rd_flag(r, &col->null_indicator) || !mk_rd_i32(r, &col->offset) ||
 		!mk_rd_f64(r, &col->mean) || !mk_rd_f64(r, &col->scale) ||
-		!mk_rd_count(r, &n_categories, MK_MIN_STRING_BYTES))
+		!mk_rd_count(r, &col->n_edges, sizeof(double)))
+		return false;
+	if (col->n_edges > 0)
+	{
+		col->edges = mk_alloc(mk_mul_size((size_t) col->n_edges, sizeof(double)));
+		for (int32_t i = 0; i < col->n_edges; i++)
+			if (!mk_rd_f64(r, &col->edges[i]))
+				return false;
+	}
+	if (!mk_rd_count(r, &n_categories, MK_MIN_STRING_BYTES))
 		return false;
 	col->kind = (MkColumnKind) kind;	/* mk_model_check vets it */
 	return mk_rd_strings(r, n_categories, &col->categories, &col->n_categories);

@@ -89,6 +89,9 @@ wr_prep(MkWriter *w, const MkPrep *prep)
 		mk_wr_i32(w, col->offset);
 		mk_wr_f64(w, col->mean);
 		mk_wr_f64(w, col->scale);
+		mk_wr_u32(w, (uint32_t) col->n_edges);
+		for (c = 0; c < col->n_edges; c++)
+			mk_wr_f64(w, col->edges[c]);
 		mk_wr_u32(w, (uint32_t) col->n_categories);
 		for (c = 0; c < col->n_categories; c++)
 			mk_wr_string(w, col->categories[c]);

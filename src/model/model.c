@@ -46,7 +46,8 @@ mk_column_width(const MkColumn *col)
 	switch (col->kind)
 	{
 		case MK_COLUMN_NUMERIC:
-			return col->null_indicator ? 2 : 1;
+			return (col->null_indicator ? 2 : 1) +
+				(col->n_edges > 0 ? col->n_edges + 1 : 0);
 		case MK_COLUMN_CATEGORICAL:
 			/* one slot per category, one for NULL, one for unseen values */
 			return col->n_categories + 2;
@@ -95,6 +96,27 @@ find_duplicate(char **texts, int n)
 	return NULL;
 }
 
+/* Why a numeric column's bin edges are unusable, or NULL when they are fine. */
+static const char *
+check_edges(const MkColumn *col)
+{
+	if (col->n_edges < 0 || col->n_edges > MK_MAX_EDGES)
+		return check_fail("column \"%.64s\": %d bin edges, outside [0, %d]",
+						  col->name, (int) col->n_edges, MK_MAX_EDGES);
+	if (col->n_edges > 0 && col->edges == NULL)
+		return check_fail("column \"%.64s\": bin edges missing", col->name);
+	for (int32_t i = 0; i < col->n_edges; i++)
+	{
+		if (!isfinite(col->edges[i]))
+			return check_fail("column \"%.64s\": bin edge %d is not finite",
+							  col->name, (int) i + 1);
+		if (i > 0 && !(col->edges[i] > col->edges[i - 1]))
+			return check_fail("column \"%.64s\": bin edges not strictly increasing at %d",
+							  col->name, (int) i + 1);
+	}
+	return NULL;
+}
+
 /* Checks one column's name, kind, statistics and categories. */
 static const char *
 check_column(const MkColumn *col, int index)
@@ -117,8 +139,11 @@ check_column(const MkColumn *col, int index)
 			if (col->n_categories != 0)
 				return check_fail("column \"%.64s\": numeric but has %d categories",
 								  col->name, (int) col->n_categories);
-			return NULL;
+			return check_edges(col);
 		case MK_COLUMN_CATEGORICAL:
+			if (col->n_edges != 0)
+				return check_fail("column \"%.64s\": categorical but has %d bin edges",
+								  col->name, (int) col->n_edges);
 			break;
 		default:
 			return check_fail("column \"%.64s\": unknown kind %d",
@@ -333,6 +358,7 @@ mk_model_free(MkModel *model)
 			MkColumn   *col = &model->prep.columns[i];
 
 			mk_free(col->name);
+			mk_free(col->edges);
 			free_texts(col->categories, col->n_categories);
 		}
 		mk_free(model->prep.columns);

@@ -28,6 +28,7 @@
 #define MK_MAX_NAME_BYTES 1024
 /* Most input columns, categories per column and classes a model may hold. */
 #define MK_MAX_COLUMNS 4096
+#define MK_MAX_EDGES 255
 #define MK_MAX_CATEGORIES 100000
 #define MK_MAX_CLASSES 10000
 
@@ -47,7 +48,10 @@ typedef enum MkColumnKind
  * One input column and the feature slots it fills, starting at offset.
  *
  * Numeric: one slot, (x - mean) / scale; when null_indicator is set, a second
- * slot that is 1 for NULL (the first slot is then 0, i.e. the mean).
+ * slot that is 1 for NULL (the first slot is then 0, i.e. the mean); then,
+ * when n_edges > 0, n_edges + 1 one-hot slots for the quantile bin of x (bin
+ * b holds edges[b - 1] <= x < edges[b]; all 0 for NULL), which let even a
+ * linear model bend with the value.
  * Categorical: n_categories one-hot slots, categories sorted by strcmp, then
  * one slot for NULL and one for a value not seen in training.
  */
@@ -59,6 +63,8 @@ typedef struct MkColumn
 	double		mean;
 	double		scale;
 	bool		null_indicator;
+	int32_t		n_edges;
+	double	   *edges;			/* strictly increasing bin edges */
 	int32_t		n_categories;
 	char	  **categories;
 } MkColumn;

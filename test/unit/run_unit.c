@@ -72,6 +72,7 @@ main(void)
 	test_fit();
 	test_metrics();
 	test_format();
+	test_encode();
 
 	printf("1..%d\n", checks_run);
 	printf("unit: %d passed, %d failed\n", checks_run - checks_failed,

@@ -104,12 +104,17 @@ make_model(MkModel *m, TestKind kind)
 	prep->columns[1].categories = dup_texts(colors, 3);
 	set_column(&prep->columns[2], "income", MK_COLUMN_NUMERIC, -3e4, 1.5e4,
 			   false);
+	prep->columns[2].n_edges = 3;
+	prep->columns[2].edges = mk_alloc(3 * sizeof(double));
+	prep->columns[2].edges[0] = -4e4;
+	prep->columns[2].edges[1] = -2.5e4;
+	prep->columns[2].edges[2] = 1e3;
 	prep->columns[0].offset = 0;
 	prep->columns[1].offset = 2;
 	prep->columns[2].offset = 7;
-	prep->n_features = 8;
+	prep->n_features = 12;
 
-	m->mlp.sizes[0] = 8;
+	m->mlp.sizes[0] = 12;
 	m->mlp.dropout = 0.25f;
 	switch (kind)
 	{
@@ -175,8 +180,11 @@ model_diff(const MkModel *a, const MkModel *b)
 		if (strcmp(x->name, y->name) != 0 || x->kind != y->kind ||
 			x->offset != y->offset || x->mean != y->mean ||
 			x->scale != y->scale || x->null_indicator != y->null_indicator ||
-			x->n_categories != y->n_categories)
+			x->n_categories != y->n_categories || x->n_edges != y->n_edges)
 			return "column";
+		for (c = 0; c < x->n_edges; c++)
+			if (x->edges[c] != y->edges[c])
+				return "bin edge";
 		for (c = 0; c < x->n_categories; c++)
 			if (strcmp(x->categories[c], y->categories[c]) != 0)
 				return "category";
@@ -555,14 +563,14 @@ test_tensor_errors(const uint8_t *good, size_t len, uint8_t *buf)
 	uint32_t	nan_bits = 0x7fc00000u;
 	uint32_t	out;
 
-	/* dense0.weight [4, 8] stored as [8, 4]: same bytes, wrong shape */
+	/* dense0.weight [4, 12] stored as [12, 4]: same bytes, wrong shape */
 	memcpy(buf, good, len);
 	at = section_at(buf, len, "dense0.weight");
 	out = get_le32(buf + at + 1);
 	put_le32(buf + at + 1, get_le32(buf + at + 5));
 	put_le32(buf + at + 5, out);
 	reseal(buf, len);
-	expect_error(buf, len, "section \"dense0.weight\" has shape [8, 4], expected [4, 8]",
+	expect_error(buf, len, "section \"dense0.weight\" has shape [12, 4], expected [4, 12]",
 				 "a transposed weight");
 
 	memcpy(buf, good, len);
@@ -825,10 +833,18 @@ test_check_prep(void)
 	m.prep.columns[1].offset = 3;
 	expect_invalid(&m, "offset 3, expected 2", "an offset gap");
 	m.prep.columns[1].offset = 2;
-	m.prep.n_features = 9;
-	expect_invalid(&m, "columns fill 8 feature slots, not 9",
+	m.prep.n_features = 13;
+	expect_invalid(&m, "columns fill 12 feature slots, not 13",
 				   "a wrong feature count");
-	m.prep.n_features = 8;
+	m.prep.n_features = 12;
+
+	m.prep.columns[2].edges[1] = -4e4;
+	expect_invalid(&m, "bin edges not strictly increasing at 2",
+				   "repeated bin edges");
+	m.prep.columns[2].edges[1] = -2.5e4;
+	m.prep.columns[2].edges[2] = INFINITY;
+	expect_invalid(&m, "bin edge 3 is not finite", "an infinite bin edge");
+	m.prep.columns[2].edges[2] = 1e3;
 
 	unit_check(mk_model_check(&m) == NULL,
 			   "check: the repaired model is valid");
@@ -908,9 +924,9 @@ test_check_network(void)
 	size_t		last;
 
 	make_model(&m, TEST_REGRESSION);
-	m.mlp.sizes[0] = 9;
-	expect_invalid(&m, "network input width 9", "a wrong input width");
-	m.mlp.sizes[0] = 8;
+	m.mlp.sizes[0] = 13;
+	expect_invalid(&m, "network input width 13", "a wrong input width");
+	m.mlp.sizes[0] = 12;
 	m.mlp.dropout = 1.5f;
 	expect_invalid(&m, "network: ", "a dropout of 1.5");
 	m.mlp.dropout = 0.25f;

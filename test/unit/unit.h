@@ -29,5 +29,6 @@ extern void test_mlp(void);
 extern void test_fit(void);
 extern void test_metrics(void);
 extern void test_format(void);
+extern void test_encode(void);
 
 #endif							/* MK_UNIT_H */

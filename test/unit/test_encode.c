@@ -1,0 +1,85 @@
+/*
+ * test_encode.c
+ *		Unit tests of the value encoding shared by training and scoring:
+ *		standardisation, NULL indicators, quantile bins and one-hot slots.
+ */
+#include <string.h>
+
+#include "model/encode.h"
+#include "unit.h"
+
+/* True when features[0..n) equals want[0..n) exactly. */
+static bool
+same(const float *features, const float *want, int n)
+{
+	return memcmp(features, want, sizeof(float) * (size_t) n) == 0;
+}
+
+static void
+test_numbers(void)
+{
+	double		edges[3] = {10.0, 20.0, 30.0};
+	MkColumn	col = {.name = "spend", .kind = MK_COLUMN_NUMERIC, .offset = 1,
+	.mean = 20.0, .scale = 10.0, .null_indicator = true, .n_edges = 3, .edges = edges};
+	float		f[8];
+
+	unit_check(mk_column_width(&col) == 6,
+			   "encode: value, NULL indicator and four bins make six slots");
+
+	for (int i = 0; i < 8; i++)
+		f[i] = -7.0f;
+	mk_encode_number(&col, 35.0, false, f);
+	unit_check(same(f + 1, (float[]) {1.5f, 0, 0, 0, 0, 1}, 6),
+			   "encode: 35 is standardised and falls in the last bin");
+	mk_encode_number(&col, 5.0, false, f);
+	unit_check(same(f + 1, (float[]) {-1.5f, 0, 1, 0, 0, 0}, 6),
+			   "encode: 5 falls in the first bin");
+	mk_encode_number(&col, 20.0, false, f);
+	unit_check(same(f + 1, (float[]) {0, 0, 0, 0, 1, 0}, 6),
+			   "encode: a value equal to an edge falls in the bin above it");
+	mk_encode_number(&col, 0.0, true, f);
+	unit_check(same(f + 1, (float[]) {0, 1, 0, 0, 0, 0}, 6),
+			   "encode: NULL sets the indicator and no bin");
+	unit_check(f[0] == -7.0f && f[7] == -7.0f,
+			   "encode: slots outside the column are left alone");
+
+	col.null_indicator = false;
+	col.n_edges = 0;
+	unit_check(mk_column_width(&col) == 1, "encode: a plain numeric column is one slot");
+	mk_encode_number(&col, 25.0, false, f);
+	unit_check(f[1] == 0.5f, "encode: (25 - 20) / 10 = 0.5");
+}
+
+static void
+test_categories(void)
+{
+	char	   *cats[3] = {"annual", "monthly", "two_year"};
+	MkColumn	col = {.name = "contract", .kind = MK_COLUMN_CATEGORICAL,
+	.offset = 0, .scale = 1.0, .n_categories = 3, .categories = cats};
+	float		f[5];
+
+	unit_check(mk_column_width(&col) == 5,
+			   "encode: three categories, NULL and unseen make five slots");
+	unit_check(mk_category_index(&col, "monthly") == 1 &&
+			   mk_category_index(&col, "annual") == 0 &&
+			   mk_category_index(&col, "two_year") == 2,
+			   "encode: categories are found by binary search");
+	unit_check(mk_category_index(&col, "month") == -1 &&
+			   mk_category_index(&col, "") == -1 &&
+			   mk_category_index(&col, "zzz") == -1,
+			   "encode: prefixes and strangers are not categories");
+
+	mk_encode_category(&col, "two_year", false, f);
+	unit_check(same(f, (float[]) {0, 0, 1, 0, 0}, 5), "encode: one-hot of a category");
+	mk_encode_category(&col, NULL, true, f);
+	unit_check(same(f, (float[]) {0, 0, 0, 1, 0}, 5), "encode: NULL has its own slot");
+	mk_encode_category(&col, "lifetime", false, f);
+	unit_check(same(f, (float[]) {0, 0, 0, 0, 1}, 5), "encode: unseen values share a slot");
+}
+
+void
+test_encode(void)
+{
+	test_numbers();
+	test_categories();
+}
