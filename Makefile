@@ -8,14 +8,17 @@ MODULE_big = mktai
 # the unit tests and the fuzzer link them alone.
 CORE_OBJS = \
 	src/core/activation.o \
+	src/core/autoencoder.o \
 	src/core/dense.o \
 	src/core/dropout.o \
 	src/core/fit.o \
+	src/core/kmeans.o \
 	src/core/loss.o \
 	src/core/metrics.o \
 	src/core/mlp.o \
 	src/core/optim.o \
-	src/core/rng.o
+	src/core/rng.o \
+	src/core/whiten.o
 MODEL_OBJS = \
 	src/model/codec.o \
 	src/model/encode.o \
@@ -25,6 +28,7 @@ MODEL_OBJS = \
 	src/model/model.o
 SQL_OBJS = \
 	src/evaluate.o \
+	src/kmeans_agg.o \
 	src/metrics_agg.o \
 	src/mktai.o \
 	src/model_cache.o \
@@ -33,10 +37,14 @@ SQL_OBJS = \
 	src/predict.o \
 	src/registry.o \
 	src/row_encode.o \
+	src/score_state.o \
+	src/segment.o \
 	src/scoring.o \
 	src/spi_scan.o \
 	src/train.o \
+	src/train_common.o \
 	src/train_data.o \
+	src/train_segment.o \
 	src/train_tabular.o
 
 OBJS = $(CORE_OBJS) $(MODEL_OBJS) $(SQL_OBJS)
@@ -49,7 +57,9 @@ REGRESS = \
 	metrics \
 	train \
 	predict \
-	registry
+	registry \
+	kmeans \
+	segment
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -I$(srcdir)/src

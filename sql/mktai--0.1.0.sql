@@ -68,12 +68,13 @@ CREATE VIEW mktai.model_overview AS
 SELECT m.name, m.version, m.task, m.deployed, m.created_at, m.owner,
        m.spec OPERATOR(pg_catalog.->>) 'relation' AS relation,
        m.spec OPERATOR(pg_catalog.->>) 'target' AS target,
-       m.metrics OPERATOR(pg_catalog.-) 'curve' AS metrics,
+       m.metrics OPERATOR(pg_catalog.-) '{curve,profiles}'::text[] AS metrics,
        pg_catalog.octet_length(m.weights) AS size_bytes
   FROM mktai.models m;
 GRANT SELECT ON mktai.model_overview TO PUBLIC;
 COMMENT ON VIEW mktai.model_overview IS
-    'every model version with its task, deployment, source and metrics (without learning curves)';
+    'every model version with its task, deployment, source and metrics '
+    '(without learning curves and segment profiles)';
 
 CREATE FUNCTION mktai.deploy(name text, version integer) RETURNS void
     LANGUAGE plpgsql
@@ -250,6 +251,92 @@ COMMENT ON FUNCTION mktai.evaluate(text, regclass) IS
     'accuracy or RMSE, MAE, R2)';
 
 ------------------------------------------------------------------------------
+-- Segmentation
+------------------------------------------------------------------------------
+
+CREATE FUNCTION mktai.segment(model text, features record) RETURNS integer
+    AS 'MODULE_PATHNAME', 'mktai_segment'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION mktai.segment(model text, features jsonb) RETURNS integer
+    AS 'MODULE_PATHNAME', 'mktai_segment'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mktai.segment(text, record) IS
+    'segment of a row, numbered from 1 (the largest segment in training)';
+COMMENT ON FUNCTION mktai.segment(text, jsonb) IS
+    'segment of a jsonb object of features, numbered from 1';
+
+CREATE FUNCTION mktai.encode(model text, features record) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'mktai_encode'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION mktai.encode(model text, features jsonb) RETURNS real[]
+    AS 'MODULE_PATHNAME', 'mktai_encode'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mktai.encode(text, record) IS
+    'latent vector of a row (autoencoder), or its encoded columns (k-means)';
+COMMENT ON FUNCTION mktai.encode(text, jsonb) IS
+    'latent vector of a jsonb object of features, or its encoded columns';
+
+CREATE FUNCTION mktai.reconstruction_error(model text, features record)
+    RETURNS float8
+    AS 'MODULE_PATHNAME', 'mktai_reconstruction_error'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION mktai.reconstruction_error(model text, features jsonb)
+    RETURNS float8
+    AS 'MODULE_PATHNAME', 'mktai_reconstruction_error'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mktai.reconstruction_error(text, record) IS
+    'anomaly score of a row: the autoencoder''s reconstruction loss, or for '
+    'k-means the squared distance to the nearest segment centre';
+COMMENT ON FUNCTION mktai.reconstruction_error(text, jsonb) IS
+    'anomaly score of a jsonb object of features';
+
+-- One row per segment and column, from the profiles training stored with
+-- the deployed version: numeric columns give the segment's mean against
+-- the overall mean; categorical ones the values most over-represented in
+-- the segment, with their share in it, overall, and the ratio (lift).
+CREATE FUNCTION mktai.segment_profiles(model text)
+    RETURNS TABLE (segment integer, size bigint, share float8,
+                   column_name text, kind text, value text,
+                   segment_value float8, overall_value float8, lift float8)
+    LANGUAGE plpgsql STABLE STRICT
+    SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    found_task text;
+BEGIN
+    SELECT m.task INTO found_task FROM mktai.models m
+     WHERE m.name = segment_profiles.model AND m.deployed;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'model "%" has no deployed version', segment_profiles.model
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'List the models with SELECT * FROM mktai.model_overview.';
+    END IF;
+    IF found_task <> 'segmentation' THEN
+        RAISE EXCEPTION 'model "%" is a % model, not a segmentation',
+            segment_profiles.model, found_task
+            USING ERRCODE = 'wrong_object_type';
+    END IF;
+    RETURN QUERY
+    SELECT (p->>'segment')::integer, (p->>'size')::bigint, (p->>'share')::float8,
+           c->>'column', c->>'kind', t->>'value',
+           coalesce((t->>'share')::float8, (c->>'mean')::float8),
+           coalesce((t->>'overall_share')::float8, (c->>'overall_mean')::float8),
+           coalesce((t->>'lift')::float8,
+                    (c->>'mean')::float8 / nullif((c->>'overall_mean')::float8, 0))
+      FROM mktai.models m,
+           jsonb_array_elements(m.metrics->'profiles') WITH ORDINALITY AS ps(p, pn),
+           jsonb_array_elements(p->'columns') WITH ORDINALITY AS cs(c, cn)
+           LEFT JOIN LATERAL jsonb_array_elements(c->'top') WITH ORDINALITY AS ts(t, tn)
+                  ON true
+     WHERE m.name = segment_profiles.model AND m.deployed
+     ORDER BY pn, cn, tn;
+END
+$$;
+COMMENT ON FUNCTION mktai.segment_profiles(text) IS
+    'per segment and column of a segmentation model: size, share, and how '
+    'the segment differs from the whole (means, or over-represented values)';
+
+------------------------------------------------------------------------------
 -- Evaluation aggregates
 ------------------------------------------------------------------------------
 
@@ -371,3 +458,59 @@ COMMENT ON AGGREGATE mktai.log_loss(float8, integer) IS
     'mean log loss (binary cross-entropy) of probabilities of label 1 '
     'against 0/1 labels, clamped to [1e-15, 1 - 1e-15]; NULL for no rows';
 
+------------------------------------------------------------------------------
+-- Segmentation: k-means in SQL
+------------------------------------------------------------------------------
+
+-- mktai.kmeans_step(point, centroids): one Lloyd iteration.  It returns the
+-- new centres float8[k][d], each the mean of the points nearest to it (the
+-- old centre when none is).  Repeated until the centres stop moving, it is
+-- plain k-means on any float8[] column.  The state is a float8[]
+-- {k, d, n, old centres, sums, counts} that partial aggregates (parallel
+-- workers, Citus shards) hand to a leader to add up.
+
+CREATE FUNCTION mktai.kmeans_step_accum(float8[], float8[], float8[])
+    RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'kmeans_step_accum'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION mktai.kmeans_step_combine(float8[], float8[])
+    RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'kmeans_step_combine'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION mktai.kmeans_step_final(float8[])
+    RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'kmeans_step_final'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE mktai.kmeans_step(point float8[], centroids float8[]) (
+    SFUNC = mktai.kmeans_step_accum,
+    STYPE = float8[],
+    COMBINEFUNC = mktai.kmeans_step_combine,
+    FINALFUNC = mktai.kmeans_step_final,
+    FINALFUNC_MODIFY = READ_ONLY,
+    PARALLEL = SAFE
+);
+
+CREATE FUNCTION mktai.kmeans_assign(point float8[], centroids float8[])
+    RETURNS integer
+    AS 'MODULE_PATHNAME', 'kmeans_assign'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION mktai.kmeans_step_accum(float8[], float8[], float8[]) IS
+    'transition function of mktai.kmeans_step: adds a point to the sums and '
+    'count of its nearest centre; rows with a NULL point are skipped';
+COMMENT ON FUNCTION mktai.kmeans_step_combine(float8[], float8[]) IS
+    'combine function of mktai.kmeans_step: adds the sums and counts of two '
+    'partial states';
+COMMENT ON FUNCTION mktai.kmeans_step_final(float8[]) IS
+    'final function of mktai.kmeans_step: the mean of each centre''s points, '
+    'or the old centre when it has none, as float8[k][d]';
+COMMENT ON AGGREGATE mktai.kmeans_step(float8[], float8[]) IS
+    'one Lloyd iteration of k-means: assigns each point float8[d] to the '
+    'nearest of the centroids float8[k][d] (the same on every row) and '
+    'returns the new centres; NULL for no rows';
+COMMENT ON FUNCTION mktai.kmeans_assign(float8[], float8[]) IS
+    'index, from 1, of the centre of centroids float8[k][d] nearest to the '
+    'point float8[d]; the first on ties';

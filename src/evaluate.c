@@ -169,6 +169,12 @@ mktai_evaluate(PG_FUNCTION_ARGS)
 	memset(&ev, 0, sizeof(ev));
 	ev.handle = ModelAcquire(name, CurrentMemoryContext);
 	model = &ev.handle->model;
+	if (model->task == MK_TASK_SEGMENTATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("mktai.evaluate() cannot score model \"%s\", a segmentation model",
+						name),
+				 errhint("A segmentation has no target to check; mktai.segment_profiles() describes its segments.")));
 	ev.acts = mk_mlp_acts_create(&model->mlp, EVAL_BATCH);
 	ev.batch = palloc(sizeof(float) * EVAL_BATCH * model->prep.n_features);
 	ev.capacity = EVAL_BATCH;

@@ -30,6 +30,11 @@ typedef enum OptionKind
 	OPT_WIDTHS					/* array of layer widths */
 } OptionKind;
 
+/* The tasks an option applies to. */
+#define FOR_SUPERVISED	0x1		/* classification, regression */
+#define FOR_SEGMENTS	0x2		/* segmentation */
+#define FOR_ALL			(FOR_SUPERVISED | FOR_SEGMENTS)
+
 typedef struct OptionDef
 {
 	const char *name;
@@ -38,38 +43,47 @@ typedef struct OptionDef
 	double		min;
 	double		max;
 	const char *choices;		/* comma-separated, for OPT_STRING */
+	int			tasks;
 } OptionDef;
 
 #define OPT(field) offsetof(TrainOptions, field)
 
 static const OptionDef option_defs[] = {
-	{"features", OPT_NAMES, OPT(features), 0, 0, NULL},
-	{"exclude", OPT_NAMES, OPT(exclude), 0, 0, NULL},
-	{"hidden", OPT_WIDTHS, OPT(hidden), 1, 65536, NULL},
-	{"activation", OPT_STRING, OPT(activation), 0, 0, "relu,tanh,sigmoid"},
-	{"dropout", OPT_REAL, OPT(dropout), 0, 0.9, NULL},
-	{"epochs", OPT_INT, OPT(epochs), 1, 100000, NULL},
-	{"batch_size", OPT_INT, OPT(batch_size), 1, 1048576, NULL},
-	{"learning_rate", OPT_REAL, OPT(learning_rate), 1e-8, 10, NULL},
-	{"weight_decay", OPT_REAL, OPT(weight_decay), 0, 1, NULL},
-	{"optimizer", OPT_STRING, OPT(optimizer), 0, 0, "adam,sgd"},
-	{"momentum", OPT_REAL, OPT(momentum), 0, 0.999, NULL},
-	{"validation_fraction", OPT_REAL, OPT(validation_fraction), 0, 0.5, NULL},
-	{"patience", OPT_INT, OPT(patience), 0, 100000, NULL},
-	{"seed", OPT_INT, OPT(seed), 0, PG_INT32_MAX, NULL},
-	{"class_weight", OPT_STRING, OPT(class_weight), 0, 0, "none,balanced"},
-	{"positive_class", OPT_STRING, OPT(positive_class), 0, 0, NULL},
-	{"max_categories", OPT_INT, OPT(max_categories), 1, MK_MAX_CATEGORIES, NULL},
-	{"numeric_bins", OPT_INT, OPT(numeric_bins), 0, MK_MAX_EDGES + 1, NULL},
-	{"refit", OPT_BOOL, OPT(refit), 0, 0, NULL},
-	{"deploy", OPT_BOOL, OPT(deploy), 0, 0, NULL},
+	{"features", OPT_NAMES, OPT(features), 0, 0, NULL, FOR_ALL},
+	{"exclude", OPT_NAMES, OPT(exclude), 0, 0, NULL, FOR_ALL},
+	{"hidden", OPT_WIDTHS, OPT(hidden), 1, 65536, NULL, FOR_ALL},
+	{"activation", OPT_STRING, OPT(activation), 0, 0, "relu,tanh,sigmoid", FOR_ALL},
+	{"dropout", OPT_REAL, OPT(dropout), 0, 0.9, NULL, FOR_ALL},
+	{"epochs", OPT_INT, OPT(epochs), 1, 100000, NULL, FOR_ALL},
+	{"batch_size", OPT_INT, OPT(batch_size), 1, 1048576, NULL, FOR_ALL},
+	{"learning_rate", OPT_REAL, OPT(learning_rate), 1e-8, 10, NULL, FOR_ALL},
+	{"weight_decay", OPT_REAL, OPT(weight_decay), 0, 1, NULL, FOR_ALL},
+	{"optimizer", OPT_STRING, OPT(optimizer), 0, 0, "adam,sgd", FOR_ALL},
+	{"momentum", OPT_REAL, OPT(momentum), 0, 0.999, NULL, FOR_ALL},
+	{"validation_fraction", OPT_REAL, OPT(validation_fraction), 0, 0.5, NULL, FOR_ALL},
+	{"patience", OPT_INT, OPT(patience), 0, 100000, NULL, FOR_ALL},
+	{"seed", OPT_INT, OPT(seed), 0, PG_INT32_MAX, NULL, FOR_ALL},
+	{"class_weight", OPT_STRING, OPT(class_weight), 0, 0, "none,balanced", FOR_SUPERVISED},
+	{"positive_class", OPT_STRING, OPT(positive_class), 0, 0, NULL, FOR_SUPERVISED},
+	{"max_categories", OPT_INT, OPT(max_categories), 1, MK_MAX_CATEGORIES, NULL, FOR_ALL},
+	{"numeric_bins", OPT_INT, OPT(numeric_bins), 0, MK_MAX_EDGES + 1, NULL, FOR_ALL},
+	{"numeric_transform", OPT_STRING, OPT(numeric_transform), 0, 0, "none,log", FOR_ALL},
+	{"refit", OPT_BOOL, OPT(refit), 0, 0, NULL, FOR_SUPERVISED},
+	{"method", OPT_STRING, OPT(method), 0, 0, "autoencoder,kmeans", FOR_SEGMENTS},
+	{"k", OPT_INT, OPT(k), 0, MK_MAX_SEGMENTS, NULL, FOR_SEGMENTS},
+	{"k_min", OPT_INT, OPT(k_min), 2, MK_MAX_SEGMENTS, NULL, FOR_SEGMENTS},
+	{"k_max", OPT_INT, OPT(k_max), 2, MK_MAX_SEGMENTS, NULL, FOR_SEGMENTS},
+	{"latent", OPT_INT, OPT(latent), 1, 4096, NULL, FOR_SEGMENTS},
+	{"restarts", OPT_INT, OPT(restarts), 1, 1000, NULL, FOR_SEGMENTS},
+	{"silhouette_sample", OPT_INT, OPT(silhouette_sample), 10, 100000, NULL, FOR_SEGMENTS},
+	{"deploy", OPT_BOOL, OPT(deploy), 0, 0, NULL, FOR_ALL},
 };
 
 #define N_OPTIONS lengthof(option_defs)
 
-/* The documented defaults (doc/reference.md, mktai.train). */
+/* The documented defaults (doc/reference.md, mktai.train), per task. */
 static void
-SetDefaultOptions(TrainOptions *opts)
+SetDefaultOptions(TrainOptions *opts, bool segmentation)
 {
 	memset(opts, 0, sizeof(*opts));
 	opts->hidden = list_make1_int(32);
@@ -88,8 +102,32 @@ SetDefaultOptions(TrainOptions *opts)
 	opts->positive_class = NULL;
 	opts->max_categories = 100;
 	opts->numeric_bins = 10;
+	opts->numeric_transform = "none";
 	opts->refit = true;
+	opts->method = "autoencoder";
+	opts->k = 0;
+	opts->k_min = 2;
+	opts->k_max = 8;
+	opts->latent = 2;
+	opts->restarts = 10;
+	opts->silhouette_sample = 2000;
 	opts->deploy = true;
+	if (segmentation)
+	{
+		/*
+		 * Distances between customers should not be ruled by a few heavy
+		 * spenders: numbers are taken on a log scale.  A linear encoder
+		 * into a small latent space gives segments that do not depend on
+		 * the seed (see train_segment.c).
+		 */
+		opts->dropout = 0.0;
+		opts->numeric_bins = 0;
+		opts->numeric_transform = "log";
+		opts->hidden = NIL;
+		opts->latent = 2;
+		opts->restarts = 100;
+		opts->epochs = 100;
+	}
 }
 
 static const OptionDef *
@@ -101,15 +139,24 @@ FindOption(const char *name)
 	return NULL;
 }
 
-/* "a, b, c": the valid option names, for the hint of an unknown one. */
+/* The tasks flag of the options of a training run. */
+static int
+TaskFlag(const TrainOptions *opts)
+{
+	return opts->segmentation ? FOR_SEGMENTS : FOR_SUPERVISED;
+}
+
+/* "a, b, c": the option names valid for a task, for a hint. */
 static char *
-OptionNames(void)
+OptionNames(int task)
 {
 	StringInfoData buf;
 
 	initStringInfo(&buf);
 	for (int i = 0; i < N_OPTIONS; i++)
-		appendStringInfo(&buf, "%s%s", i > 0 ? ", " : "", option_defs[i].name);
+		if (option_defs[i].tasks & task)
+			appendStringInfo(&buf, "%s%s", buf.len > 0 ? ", " : "",
+							 option_defs[i].name);
 	return buf.data;
 }
 
@@ -234,13 +281,14 @@ SetOption(TrainOptions *opts, const OptionDef *def, const JsonbValue *v)
 }
 
 void
-ParseTrainOptions(Jsonb *options, TrainOptions *opts)
+ParseTrainOptions(Jsonb *options, bool segmentation, TrainOptions *opts)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 
-	SetDefaultOptions(opts);
+	SetDefaultOptions(opts, segmentation);
+	opts->segmentation = segmentation;
 	if (options == NULL)
 		return;
 	if (!JB_ROOT_IS_OBJECT(options))
@@ -259,11 +307,14 @@ ParseTrainOptions(Jsonb *options, TrainOptions *opts)
 			continue;
 		key = pnstrdup(v.val.string.val, v.val.string.len);
 		def = FindOption(key);
-		if (def == NULL)
+		if (def == NULL || !(def->tasks & TaskFlag(opts)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("unrecognized training option \"%s\"", key),
-					 errhint("Valid options are: %s.", OptionNames())));
+					 def == NULL ?
+					 errmsg("unrecognized training option \"%s\"", key) :
+					 errmsg("option \"%s\" does not apply to %s", key,
+							segmentation ? "segmentation" : "supervised tasks"),
+					 errhint("Valid options are: %s.", OptionNames(TaskFlag(opts)))));
 		tok = JsonbIteratorNext(&it, &v, true);
 		Assert(tok == WJB_VALUE);
 		if (v.type == jbvNull && def->kind == OPT_STRING)
@@ -276,6 +327,11 @@ ParseTrainOptions(Jsonb *options, TrainOptions *opts)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("options \"features\" and \"exclude\" cannot be combined"),
 				 errhint("List the features to use, or the columns to leave out, not both.")));
+	if (opts->k_min > opts->k_max)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"k_min\" (%d) is larger than \"k_max\" (%d)",
+						opts->k_min, opts->k_max)));
 }
 
 static void
@@ -341,7 +397,8 @@ TrainOptionsToJson(const TrainOptions *opts)
 	for (int i = 0; i < N_OPTIONS; i++)
 	{
 		/* Deployment is a registry action, not part of what is trained. */
-		if (option_defs[i].offset == OPT(deploy))
+		if (option_defs[i].offset == OPT(deploy) ||
+			!(option_defs[i].tasks & TaskFlag(opts)))
 			continue;
 		if (buf.len > 1)
 			appendStringInfoString(&buf, ", ");

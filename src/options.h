@@ -35,12 +35,25 @@ typedef struct TrainOptions
 	char	   *positive_class; /* NULL: the last label in sort order */
 	int			max_categories;
 	int			numeric_bins;	/* quantile bins per numeric column; < 2: none */
+	char	   *numeric_transform;	/* none or log */
+	char	   *method;			/* segmentation: autoencoder or kmeans */
+	int			k;				/* segments; 0 = choose by silhouette */
+	int			k_min;
+	int			k_max;
+	int			latent;			/* autoencoder bottleneck width */
+	int			restarts;		/* k-means++ seedings */
+	int			silhouette_sample;	/* rows scored to choose k */
+	bool		segmentation;	/* which task's options these are */
 	bool		refit;			/* retrain on all rows for the best epoch count */
 	bool		deploy;
 } TrainOptions;
 
-/* Parses options (NULL means '{}'); ERRORs on unknown keys or bad values. */
-extern void ParseTrainOptions(Jsonb *options, TrainOptions *opts);
+/*
+ * Parses options (NULL means '{}') for a supervised task or segmentation;
+ * ERRORs on unknown keys, keys of the other kind of task, or bad values.
+ */
+extern void ParseTrainOptions(Jsonb *options, bool segmentation,
+							  TrainOptions *opts);
 
 /*
  * The training options with every default filled in, as a JSON object text

@@ -3,9 +3,7 @@
  *		Scoring one row: mktai.predict(), predict_proba(), predict_label()
  *		and churn_score(), each taking a row of any type or a jsonb object.
  *
- * The first call of a query pins the deployed model and allocates the
- * feature and activation buffers in fn_extra; every later row only encodes
- * and runs the network, allocating nothing that outlives the row.
+ * The per-query state (score_state.c) holds the pinned model and buffers.
  */
 #include "postgres.h"
 
@@ -15,83 +13,27 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
-#include "model_cache.h"
-#include "row_encode.h"
+#include "score_state.h"
 #include "scoring.h"
 
-typedef struct ScoreState
-{
-	text	   *name;			/* model name the state was made for */
-	ModelHandle *handle;
-	bool		jsonb_input;
-	RowEncoder *encoder;		/* composite input, bound per row type */
-	float	   *features;
-	float	   *outputs;
-	MkMlpActs  *acts;
-} ScoreState;
-
-/* The state for this call site, (re)made when the model name changes. */
-static ScoreState *
-GetScoreState(FunctionCallInfo fcinfo)
-{
-	ScoreState *state = (ScoreState *) fcinfo->flinfo->fn_extra;
-	text	   *name = PG_GETARG_TEXT_PP(0);
-	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
-	MemoryContext old;
-	const MkModel *model;
-
-	if (state != NULL && VARSIZE_ANY_EXHDR(name) == VARSIZE_ANY_EXHDR(state->name) &&
-		memcmp(VARDATA_ANY(name), VARDATA_ANY(state->name), VARSIZE_ANY_EXHDR(name)) == 0)
-		return state;
-
-	old = MemoryContextSwitchTo(mcxt);
-	state = palloc0(sizeof(ScoreState));
-	state->name = (text *) PG_DETOAST_DATUM_COPY(PG_GETARG_DATUM(0));
-	state->handle = ModelAcquire(text_to_cstring(name), mcxt);
-	model = &state->handle->model;
-	state->jsonb_input = get_fn_expr_argtype(fcinfo->flinfo, 1) == JSONBOID;
-	state->features = palloc0(sizeof(float) * model->prep.n_features);
-	state->outputs = palloc0(sizeof(float) * ModelOutputWidth(model));
-	state->acts = mk_mlp_acts_create(&model->mlp, 1);
-	MemoryContextSwitchTo(old);
-	fcinfo->flinfo->fn_extra = state;
-	return state;
-}
-
-/* Encodes argument 1 and runs the model; returns the outputs. */
+/*
+ * Encodes argument 1 and runs the network; returns the outputs.  Every
+ * function here is for supervised models.
+ */
 static const float *
-ScoreArgument(FunctionCallInfo fcinfo, ScoreState **statep)
+ScoreArgument(FunctionCallInfo fcinfo, ScoreState **statep, const char *function)
 {
 	ScoreState *state = GetScoreState(fcinfo);
 	const MkModel *model = &state->handle->model;
 
-	if (state->jsonb_input)
-		EncodeJsonb(model, state->handle->name, PG_GETARG_JSONB_P(1),
-					state->features);
-	else
-		EncodeComposite(&state->encoder, fcinfo->flinfo->fn_mcxt, model,
-						state->handle->name, PG_GETARG_HEAPTUPLEHEADER(1),
-						state->features);
+	if (model->task == MK_TASK_SEGMENTATION)
+		WrongTask(state, function,
+				  "Use mktai.segment(), mktai.encode() or mktai.reconstruction_error().");
+	EncodeArgument(fcinfo, state);
 	ScoreRows(model, &state->handle->params, state->acts, state->features, 1,
 			  state->outputs);
 	*statep = state;
 	return state->outputs;
-}
-
-static void
-pg_attribute_noreturn()
-WrongTask(const ScoreState *state, const char *function, const char *hint)
-{
-	const MkModel *model = &state->handle->model;
-
-	ereport(ERROR,
-			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-			 errmsg("%s cannot score model \"%s\", a %s model%s",
-					function, state->handle->name,
-					model->task == MK_TASK_REGRESSION ? "regression" : "classification",
-					model->target.n_classes > 2 ? psprintf(" with %d classes",
-														   model->target.n_classes) : ""),
-			 errhint("%s", hint)));
 }
 
 PG_FUNCTION_INFO_V1(mktai_predict);
@@ -101,7 +43,7 @@ Datum
 mktai_predict(PG_FUNCTION_ARGS)
 {
 	ScoreState *state;
-	const float *out = ScoreArgument(fcinfo, &state);
+	const float *out = ScoreArgument(fcinfo, &state, "mktai.predict()");
 
 	if (state->handle->model.target.n_classes > 2)
 		WrongTask(state, "mktai.predict()",
@@ -116,7 +58,7 @@ Datum
 mktai_churn_score(PG_FUNCTION_ARGS)
 {
 	ScoreState *state;
-	const float *out = ScoreArgument(fcinfo, &state);
+	const float *out = ScoreArgument(fcinfo, &state, "mktai.churn_score()");
 
 	if (state->handle->model.target.n_classes != 2)
 		WrongTask(state, "mktai.churn_score()",
@@ -131,7 +73,7 @@ Datum
 mktai_predict_proba(PG_FUNCTION_ARGS)
 {
 	ScoreState *state;
-	const float *out = ScoreArgument(fcinfo, &state);
+	const float *out = ScoreArgument(fcinfo, &state, "mktai.predict_proba()");
 	const MkTarget *target = &state->handle->model.target;
 	Datum	   *probs;
 
@@ -159,7 +101,7 @@ Datum
 mktai_predict_label(PG_FUNCTION_ARGS)
 {
 	ScoreState *state;
-	const float *out = ScoreArgument(fcinfo, &state);
+	const float *out = ScoreArgument(fcinfo, &state, "mktai.predict_label()");
 	const MkTarget *target = &state->handle->model.target;
 	int			best = 0;
 

@@ -26,6 +26,7 @@
 #include "registry.h"
 #include "spi_scan.h"
 #include "train_data.h"
+#include "train_segment.h"
 #include "train_tabular.h"
 
 /* A task by name, or an ERROR listing the known ones. */
@@ -36,16 +37,41 @@ ParseTask(const char *name)
 		return MK_TASK_CLASSIFICATION;
 	if (strcmp(name, "regression") == 0)
 		return MK_TASK_REGRESSION;
+	if (strcmp(name, "segmentation") == 0)
+		return MK_TASK_SEGMENTATION;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown task \"%s\"", name),
-			 errhint("Valid tasks are classification and regression.")));
+			 errhint("Valid tasks are classification, regression and segmentation.")));
 }
 
 static const char *
 TaskName(MkTask task)
 {
-	return task == MK_TASK_REGRESSION ? "regression" : "classification";
+	switch (task)
+	{
+		case MK_TASK_REGRESSION:
+			return "regression";
+		case MK_TASK_SEGMENTATION:
+			return "segmentation";
+		default:
+			return "classification";
+	}
+}
+
+/* How a task reads its target column. */
+static TargetUse
+TargetUseOf(MkTask task)
+{
+	switch (task)
+	{
+		case MK_TASK_CLASSIFICATION:
+			return TARGET_CLASSES;
+		case MK_TASK_REGRESSION:
+			return TARGET_NUMBERS;
+		default:
+			return TARGET_NONE;
+	}
 }
 
 /* The spec stored with a version: enough to train it again. */
@@ -61,7 +87,10 @@ BuildSpec(const char *task, Oid relid, const char *target,
 	appendStringInfoString(&buf, ", \"relation\": ");
 	escape_json(&buf, QualifiedRelationName(relid));
 	appendStringInfoString(&buf, ", \"target\": ");
-	escape_json(&buf, target);
+	if (target == NULL)
+		appendStringInfoString(&buf, "null");
+	else
+		escape_json(&buf, target);
 	appendStringInfo(&buf, ", \"options\": %s}", TrainOptionsToJson(opts));
 	return buf.data;
 }
@@ -130,21 +159,29 @@ TrainAndStore(FunctionCallInfo fcinfo, const char *name, const char *task_name,
 
 	CheckModelName(name);
 	task = ParseTask(task_name);
-	if (target == NULL)
+	if (target == NULL && task != MK_TASK_SEGMENTATION)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("task \"%s\" needs a target column", task_name)));
+	if (target != NULL && task == MK_TASK_SEGMENTATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("segmentation takes no target column, but \"%s\" was given",
+						target),
+				 errhint("Pass NULL as the target; segment_profiles() shows how segments differ.")));
 
 	MemoryContextSwitchTo(train_cxt);
-	ParseTrainOptions(options, &opts);
+	ParseTrainOptions(options, task == MK_TASK_SEGMENTATION, &opts);
 	if (deploy >= 0)
 		opts.deploy = (deploy != 0);
-	table = ReadTrainingData(relid, target,
-							 task == MK_TASK_CLASSIFICATION ? TARGET_CLASSES : TARGET_NUMBERS,
+	table = ReadTrainingData(relid, target, TargetUseOf(task),
 							 opts.features, opts.exclude);
 	memset(&model, 0, sizeof(model));
 	initStringInfo(&metrics);
-	TrainTabular(&model, &metrics, table, &opts, task);
+	if (task == MK_TASK_SEGMENTATION)
+		TrainSegmentation(&model, &metrics, table, &opts);
+	else
+		TrainTabular(&model, &metrics, table, &opts, task);
 	spec = BuildSpec(TaskName(task), relid, target, &opts);
 	model.spec_json = spec;
 	model.metrics_json = metrics.data;

@@ -1,13 +1,16 @@
 /*
  * fit.c
- *		Mini-batch training of an MLP, with validation and early stopping.
+ *		Mini-batch training with validation and early stopping: the loop
+ *		every model shares (fit_common.h), and the MLP's use of it.
  *
  * One epoch: shuffle the row order, then for every mini-batch gather its
  * rows into a contiguous buffer, run forward, compute the loss and its
  * gradient, zero the parameter gradients, run backward and take one
  * optimiser step.  After the epoch the validation rows, if any, are scored
  * in evaluation mode (no dropout); the parameters with the lowest validation
- * loss are kept aside and restored at the end.
+ * loss are kept aside and restored at the end.  The loop (MkFitLoop) owns
+ * the order, the optimiser and the early stopping; the model supplies the
+ * batch step and the validation scoring as callbacks.
  *
  * Determinism: the row order comes from an MkRng seeded with opt->seed and
  * the dropout masks from a second one seeded from it, and every reduction
@@ -21,14 +24,12 @@
 #include <string.h>
 
 #include "fit.h"
+#include "fit_common.h"
 #include "layers.h"
 #include "loss.h"
 #include "metrics.h"
 #include "mk_alloc.h"
 #include "optim.h"
-
-/* Rows per forward pass when scoring the validation set. */
-#define EVAL_CHUNK 1024
 
 /* PyTorch's AdamW defaults for everything but the learning rate and decay. */
 #define ADAM_BETA1 0.9f
@@ -38,23 +39,16 @@
 /* Mixed into the seed for the dropout stream, so it differs from shuffling. */
 #define DROPOUT_SEED_SALT UINT64_C(0xD1B54A32D192ED03)
 
-/* Everything one training run allocates, plus its counters and streams. */
+/* What the MLP's batch and validation callbacks need. */
 typedef struct FitState
 {
+	MkFitLoop	loop;
 	const MkMlpConfig *cfg;
-	const MkFitOptions *opt;
-	const MkFitHooks *hooks;
-	float	   *params;			/* the caller's block, trained in place */
-	size_t		n_params;
+	const MkDataset *train;
+	const MkDataset *valid;		/* NULL without validation rows */
 	int			n_out;			/* logits per row */
-	int			batch_size;
-	MkMlpParams p;				/* bound to params */
-	MkMlpParams g;				/* bound to grads */
-	float	   *grads;
-	float	   *m;				/* AdamW first moment, or SGD velocity */
-	float	   *v;				/* AdamW second moment */
-	float	   *best;			/* parameters of the best epoch so far */
-	int32_t    *order;			/* [n_train] row order of this epoch */
+	MkMlpParams p;				/* bound to loop.params */
+	MkMlpParams g;				/* bound to loop.grads */
 	float	   *x;				/* [batch_size, n_features] gathered rows */
 	float	   *y;				/* [batch_size] targets (BCE, MSE) */
 	int32_t    *labels;			/* [batch_size] classes (softmax) */
@@ -62,15 +56,11 @@ typedef struct FitState
 	float	   *dlogits;		/* [batch_size, n_out] */
 	MkScoredLabel *scored;		/* [n_valid] for the validation AUC */
 	MkMlpActs  *acts;
-	MkRng		shuffle_rng;
-	MkRng		dropout_rng;
-	long		step;			/* optimiser steps taken, for Adam */
-	double		best_loss;		/* lowest validation loss so far */
 } FitState;
 
 /* mk_alloc'd, zeroed array of n elements of the given size. */
-static void *
-alloc_array(size_t n, size_t size)
+void *
+mk_fit_alloc_array(size_t n, size_t size)
 {
 	return mk_alloc(mk_mul_size(n, size));
 }
@@ -86,50 +76,170 @@ effective_batch_size(const MkFitOptions *opt, int n)
 	return bs < 1 ? 1 : bs;
 }
 
-/* Allocates the buffers of a run and seeds its random streams. */
-static void
-fit_begin(FitState *st, const MkDataset *train, const MkDataset *valid)
+/* Allocates the model-independent buffers and seeds the random streams. */
+void
+mk_fit_loop_begin(MkFitLoop *loop, float *params, size_t n_params,
+				  int n_train, bool has_valid, const MkFitOptions *opt,
+				  const MkFitHooks *hooks)
 {
-	int			n_valid = valid != NULL ? valid->n : 0;
-	int			bs = st->batch_size;
-	int			max_batch = n_valid < EVAL_CHUNK ? n_valid : EVAL_CHUNK;
+	memset(loop, 0, sizeof(MkFitLoop));
+	loop->opt = opt;
+	loop->hooks = hooks;
+	loop->params = params;
+	loop->n_params = n_params;
+	loop->n_train = n_train;
+	loop->has_valid = has_valid;
+	loop->batch_size = effective_batch_size(opt, n_train);
+	loop->best_loss = INFINITY;
+	loop->grads = mk_fit_alloc_array(n_params, sizeof(float));
+	loop->m = mk_fit_alloc_array(n_params, sizeof(float));
+	if (opt->optimizer == MK_OPT_ADAMW)
+		loop->v = mk_fit_alloc_array(n_params, sizeof(float));
+	if (has_valid)
+		loop->best = mk_fit_alloc_array(n_params, sizeof(float));
+	loop->order = mk_fit_alloc_array(n_train, sizeof(int32_t));
+	for (int i = 0; i < n_train; i++)
+		loop->order[i] = i;
+	mk_rng_seed(&loop->shuffle_rng, opt->seed);
+	mk_rng_seed(&loop->dropout_rng, opt->seed ^ DROPOUT_SEED_SALT);
+}
 
-	st->n_params = mk_mlp_num_params(st->cfg);
+/* Frees everything mk_fit_loop_begin allocated. */
+void
+mk_fit_loop_end(MkFitLoop *loop)
+{
+	mk_free(loop->grads);
+	mk_free(loop->m);
+	mk_free(loop->v);
+	mk_free(loop->best);
+	mk_free(loop->order);
+}
+
+/* Takes one optimiser step on the parameters with the current gradients. */
+void
+mk_fit_loop_step(MkFitLoop *loop)
+{
+	const MkFitOptions *opt = loop->opt;
+
+	loop->step++;
+	if (opt->optimizer == MK_OPT_ADAMW)
+		mk_adamw_update(loop->params, loop->grads, loop->m, loop->v,
+						loop->n_params, loop->step, opt->learning_rate,
+						ADAM_BETA1, ADAM_BETA2, ADAM_EPS, opt->weight_decay);
+	else
+		mk_sgd_update(loop->params, loop->grads, loop->m, loop->n_params,
+					  opt->learning_rate, opt->momentum,
+					  opt->weight_decay);
+}
+
+/* One pass over the shuffled training rows; returns the mean batch loss. */
+static double
+train_epoch(MkFitLoop *loop)
+{
+	const MkFitHooks *hooks = loop->hooks;
+	int			n = loop->n_train;
+	double		sum = 0.0;
+
+	mk_rng_shuffle(&loop->shuffle_rng, loop->order, (size_t) n);
+	for (int start = 0; start < n; start += loop->batch_size)
+	{
+		int			B = n - start < loop->batch_size ?
+			n - start : loop->batch_size;
+
+		if (hooks != NULL && hooks->before_batch != NULL)
+			hooks->before_batch(hooks->arg);
+		sum += loop->train_batch(loop->ctx, loop->order + start, B) * B;
+	}
+	return n > 0 ? sum / n : NAN;
+}
+
+/*
+ * Trains one epoch and fills its report.  With validation rows, an epoch
+ * that lowers the validation loss is marked improved and its parameters
+ * are kept aside; without them every epoch counts as improved.
+ */
+static void
+run_epoch(MkFitLoop *loop, MkEpochReport *report)
+{
+	report->train_loss = train_epoch(loop);
+	report->valid_loss = NAN;
+	report->valid_metric = NAN;
+	report->improved = true;
+	if (!loop->has_valid)
+		return;
+	loop->evaluate(loop->ctx, report);
+	report->improved = report->valid_loss < loop->best_loss;
+	if (report->improved)
+	{
+		loop->best_loss = report->valid_loss;
+		memcpy(loop->best, loop->params, loop->n_params * sizeof(float));
+	}
+}
+
+/* The epochs, hooks and early stopping of a run; see fit_common.h. */
+void
+mk_fit_loop_run(MkFitLoop *loop, MkFitResult *result)
+{
+	const MkFitHooks *hooks = loop->hooks;
+	int			epochs = loop->opt->epochs > 0 ? loop->opt->epochs : 0;
+	int			patience = loop->opt->patience;
+
+	memset(result, 0, sizeof(MkFitResult));
+	result->curve = mk_fit_alloc_array(epochs, sizeof(MkEpochReport));
+
+	for (int epoch = 1; epoch <= epochs; epoch++)
+	{
+		MkEpochReport *report = &result->curve[epoch - 1];
+
+		report->epoch = epoch;
+		run_epoch(loop, report);
+		result->epochs_run = epoch;
+		if (report->improved)
+			result->best_epoch = epoch;
+		if (hooks != NULL && hooks->after_epoch != NULL)
+			hooks->after_epoch(hooks->arg, report);
+		if (loop->has_valid && patience > 0 &&
+			epoch - result->best_epoch >= patience)
+			break;
+	}
+
+	/* Keep the best epoch's parameters; if none improved, the last ones. */
+	if (loop->has_valid && result->best_epoch > 0)
+		memcpy(loop->params, loop->best, loop->n_params * sizeof(float));
+	else
+		result->best_epoch = result->epochs_run;
+}
+
+/* Allocates the MLP's batch, loss and activation buffers. */
+static void
+fit_begin(FitState *st)
+{
+	int			n_valid = st->valid != NULL ? st->valid->n : 0;
+	int			bs = st->loop.batch_size;
+	int			max_batch = n_valid < MK_FIT_EVAL_CHUNK ?
+		n_valid : MK_FIT_EVAL_CHUNK;
+
 	st->n_out = st->cfg->sizes[st->cfg->n_dense];
-	mk_mlp_bind(&st->p, st->params, st->cfg);
-	st->grads = alloc_array(st->n_params, sizeof(float));
-	mk_mlp_bind(&st->g, st->grads, st->cfg);
-	st->m = alloc_array(st->n_params, sizeof(float));
-	if (st->opt->optimizer == MK_OPT_ADAMW)
-		st->v = alloc_array(st->n_params, sizeof(float));
-	if (n_valid > 0)
-		st->best = alloc_array(st->n_params, sizeof(float));
-	if (n_valid > 0 && st->opt->loss == MK_LOSS_BCE)
-		st->scored = alloc_array(n_valid, sizeof(MkScoredLabel));
-	st->order = alloc_array(train->n, sizeof(int32_t));
-	for (int i = 0; i < train->n; i++)
-		st->order[i] = i;
-	st->x = alloc_array(mk_mul_size(bs, train->n_features), sizeof(float));
-	st->y = alloc_array(bs, sizeof(float));
-	st->labels = alloc_array(bs, sizeof(int32_t));
-	if (train->weight != NULL)
-		st->w = alloc_array(bs, sizeof(float));
-	st->dlogits = alloc_array(mk_mul_size(bs, st->n_out), sizeof(float));
+	mk_mlp_bind(&st->p, st->loop.params, st->cfg);
+	mk_mlp_bind(&st->g, st->loop.grads, st->cfg);
+	if (n_valid > 0 && st->loop.opt->loss == MK_LOSS_BCE)
+		st->scored = mk_fit_alloc_array(n_valid, sizeof(MkScoredLabel));
+	st->x = mk_fit_alloc_array(mk_mul_size(bs, st->train->n_features),
+							   sizeof(float));
+	st->y = mk_fit_alloc_array(bs, sizeof(float));
+	st->labels = mk_fit_alloc_array(bs, sizeof(int32_t));
+	if (st->train->weight != NULL)
+		st->w = mk_fit_alloc_array(bs, sizeof(float));
+	st->dlogits = mk_fit_alloc_array(mk_mul_size(bs, st->n_out),
+									 sizeof(float));
 	st->acts = mk_mlp_acts_create(st->cfg, bs > max_batch ? bs : max_batch);
-	mk_rng_seed(&st->shuffle_rng, st->opt->seed);
-	mk_rng_seed(&st->dropout_rng, st->opt->seed ^ DROPOUT_SEED_SALT);
 }
 
 /* Frees everything fit_begin allocated. */
 static void
 fit_end(FitState *st)
 {
-	mk_free(st->grads);
-	mk_free(st->m);
-	mk_free(st->v);
-	mk_free(st->best);
 	mk_free(st->scored);
-	mk_free(st->order);
 	mk_free(st->x);
 	mk_free(st->y);
 	mk_free(st->labels);
@@ -175,15 +285,16 @@ loss_backward(MkLossKind kind, float *dlogits, const float *logits,
 	}
 }
 
-/* Copies rows order[start .. start + B) of train into the batch buffers. */
+/* Copies the training rows rows[0 .. B) into the batch buffers. */
 static void
-gather_batch(FitState *st, const MkDataset *train, int start, int B)
+gather_batch(FitState *st, const int32_t *rows, int B)
 {
+	const MkDataset *train = st->train;
 	size_t		F = (size_t) train->n_features;
 
 	for (int b = 0; b < B; b++)
 	{
-		int32_t		row = st->order[start + b];
+		int32_t		row = rows[b];
 
 		memcpy(st->x + b * F, train->x + row * F, F * sizeof(float));
 		if (train->y != NULL)
@@ -195,62 +306,27 @@ gather_batch(FitState *st, const MkDataset *train, int start, int B)
 	}
 }
 
-/* Takes one optimiser step on the parameters with the current gradients. */
-static void
-optimizer_step(FitState *st)
-{
-	const MkFitOptions *opt = st->opt;
-
-	st->step++;
-	if (opt->optimizer == MK_OPT_ADAMW)
-		mk_adamw_update(st->params, st->grads, st->m, st->v, st->n_params,
-						st->step, opt->learning_rate, ADAM_BETA1,
-						ADAM_BETA2, ADAM_EPS, opt->weight_decay);
-	else
-		mk_sgd_update(st->params, st->grads, st->m, st->n_params,
-					  opt->learning_rate, opt->momentum,
-					  opt->weight_decay);
-}
-
-/* Trains on the B rows starting at start of this epoch's order. */
+/* Trains on the B training rows rows[0 .. B); an MkFitBatchFn. */
 static double
-train_batch(FitState *st, const MkDataset *train, int start, int B)
+train_batch(void *ctx, const int32_t *rows, int B)
 {
-	MkLossKind	kind = st->opt->loss;
+	FitState   *st = (FitState *) ctx;
+	MkLossKind	kind = st->loop.opt->loss;
 	const float *logits;
 	double		loss;
 
-	gather_batch(st, train, start, B);
+	gather_batch(st, rows, B);
 	logits = mk_mlp_forward(st->cfg, &st->p, st->acts, st->x, B, true,
-							&st->dropout_rng);
+							&st->loop.dropout_rng);
 	loss = loss_forward(kind, logits, st->y, st->labels, st->w, B,
 						st->n_out);
 	loss_backward(kind, st->dlogits, logits, st->y, st->labels, st->w, B,
 				  st->n_out);
-	memset(st->grads, 0, st->n_params * sizeof(float));
-	mk_mlp_backward(st->cfg, &st->g, st->acts, &st->p, st->dlogits, st->x,
-					B);
-	optimizer_step(st);
+	memset(st->loop.grads, 0, st->loop.n_params * sizeof(float));
+	mk_mlp_backward(st->cfg, &st->g, NULL, st->acts, &st->p, st->dlogits,
+					st->x, B);
+	mk_fit_loop_step(&st->loop);
 	return loss;
-}
-
-/* One pass over the shuffled training rows; returns the mean batch loss. */
-static double
-train_epoch(FitState *st, const MkDataset *train)
-{
-	double		sum = 0.0;
-
-	mk_rng_shuffle(&st->shuffle_rng, st->order, (size_t) train->n);
-	for (int start = 0; start < train->n; start += st->batch_size)
-	{
-		int			B = train->n - start < st->batch_size ?
-			train->n - start : st->batch_size;
-
-		if (st->hooks != NULL && st->hooks->before_batch != NULL)
-			st->hooks->before_batch(st->hooks->arg);
-		sum += train_batch(st, train, start, B) * B;
-	}
-	return train->n > 0 ? sum / train->n : NAN;
 }
 
 /* Index of the largest of K values; the first one on ties. */
@@ -286,12 +362,12 @@ chunk_metric(FitState *st, const MkDataset *valid, const float *logits,
 		int			row = start + b;
 		const float *out = logits + (size_t) b * st->n_out;
 
-		if (st->opt->loss == MK_LOSS_BCE)
+		if (st->loop.opt->loss == MK_LOSS_BCE)
 		{
 			st->scored[row].score = out[0];
 			st->scored[row].label = valid->y[row] > 0.5f;
 		}
-		else if (st->opt->loss == MK_LOSS_SOFTMAX)
+		else if (st->loop.opt->loss == MK_LOSS_SOFTMAX)
 			sum += argmax(out, st->n_out) == valid->labels[row];
 		else
 			sum += ((double) out[0] - valid->y[row]) *
@@ -304,7 +380,7 @@ chunk_metric(FitState *st, const MkDataset *valid, const float *logits,
 static double
 finish_metric(FitState *st, double sum, int n)
 {
-	switch (st->opt->loss)
+	switch (st->loop.opt->loss)
 	{
 		case MK_LOSS_BCE:
 			return mk_auc(st->scored, (size_t) n);
@@ -330,21 +406,23 @@ chunk_weight(const float *weight, int start, int B)
 }
 
 /*
- * Scores the validation rows in evaluation mode, in chunks of EVAL_CHUNK
- * rows, into report->valid_loss (weighted as in training) and
- * report->valid_metric (unweighted).
+ * Scores the validation rows in evaluation mode, in chunks of
+ * MK_FIT_EVAL_CHUNK rows, into report->valid_loss (weighted as in
+ * training) and report->valid_metric (unweighted); an MkFitEvalFn.
  */
 static void
-evaluate(FitState *st, const MkDataset *valid, MkEpochReport *report)
+evaluate(void *ctx, MkEpochReport *report)
 {
+	FitState   *st = (FitState *) ctx;
+	const MkDataset *valid = st->valid;
 	double		loss_sum = 0.0;
 	double		weight_sum = 0.0;
 	double		metric_sum = 0.0;
 
-	for (int start = 0; start < valid->n; start += EVAL_CHUNK)
+	for (int start = 0; start < valid->n; start += MK_FIT_EVAL_CHUNK)
 	{
-		int			B = valid->n - start < EVAL_CHUNK ?
-			valid->n - start : EVAL_CHUNK;
+		int			B = valid->n - start < MK_FIT_EVAL_CHUNK ?
+			valid->n - start : MK_FIT_EVAL_CHUNK;
 		const float *x = valid->x + (size_t) start * valid->n_features;
 		const float *y = valid->y ? valid->y + start : NULL;
 		const int32_t *labels = valid->labels ? valid->labels + start : NULL;
@@ -353,37 +431,13 @@ evaluate(FitState *st, const MkDataset *valid, MkEpochReport *report)
 		double		cw = chunk_weight(valid->weight, start, B);
 
 		logits = mk_mlp_forward(st->cfg, &st->p, st->acts, x, B, false, NULL);
-		loss_sum += cw * loss_forward(st->opt->loss, logits, y, labels, w, B,
-									  st->n_out);
+		loss_sum += cw * loss_forward(st->loop.opt->loss, logits, y, labels,
+									  w, B, st->n_out);
 		weight_sum += cw;
 		metric_sum += chunk_metric(st, valid, logits, start, B);
 	}
 	report->valid_loss = weight_sum > 0.0 ? loss_sum / weight_sum : NAN;
 	report->valid_metric = finish_metric(st, metric_sum, valid->n);
-}
-
-/*
- * Trains one epoch and fills its report.  With validation rows, an epoch
- * that lowers the validation loss is marked improved and its parameters
- * are kept aside; without them every epoch counts as improved.
- */
-static void
-run_epoch(FitState *st, const MkDataset *train, const MkDataset *valid,
-		  MkEpochReport *report)
-{
-	report->train_loss = train_epoch(st, train);
-	report->valid_loss = NAN;
-	report->valid_metric = NAN;
-	report->improved = true;
-	if (valid == NULL)
-		return;
-	evaluate(st, valid, report);
-	report->improved = report->valid_loss < st->best_loss;
-	if (report->improved)
-	{
-		st->best_loss = report->valid_loss;
-		memcpy(st->best, st->params, st->n_params * sizeof(float));
-	}
 }
 
 /*
@@ -397,41 +451,20 @@ mk_mlp_fit(const MkMlpConfig *cfg, float *params,
 		   MkFitResult *result)
 {
 	FitState	st;
-	int			epochs = opt->epochs > 0 ? opt->epochs : 0;
 
 	if (valid != NULL && valid->n <= 0)
 		valid = NULL;
 	memset(&st, 0, sizeof(st));
+	mk_fit_loop_begin(&st.loop, params, mk_mlp_num_params(cfg), train->n,
+					  valid != NULL, opt, hooks);
+	st.loop.train_batch = train_batch;
+	st.loop.evaluate = evaluate;
+	st.loop.ctx = &st;
 	st.cfg = cfg;
-	st.opt = opt;
-	st.hooks = hooks;
-	st.params = params;
-	st.batch_size = effective_batch_size(opt, train->n);
-	st.best_loss = INFINITY;
-	fit_begin(&st, train, valid);
-	memset(result, 0, sizeof(MkFitResult));
-	result->curve = alloc_array(epochs, sizeof(MkEpochReport));
-
-	for (int epoch = 1; epoch <= epochs; epoch++)
-	{
-		MkEpochReport *report = &result->curve[epoch - 1];
-
-		report->epoch = epoch;
-		run_epoch(&st, train, valid, report);
-		result->epochs_run = epoch;
-		if (report->improved)
-			result->best_epoch = epoch;
-		if (hooks != NULL && hooks->after_epoch != NULL)
-			hooks->after_epoch(hooks->arg, report);
-		if (valid != NULL && opt->patience > 0 &&
-			epoch - result->best_epoch >= opt->patience)
-			break;
-	}
-
-	/* Keep the best epoch's parameters; if none improved, the last ones. */
-	if (valid != NULL && result->best_epoch > 0)
-		memcpy(params, st.best, st.n_params * sizeof(float));
-	else
-		result->best_epoch = result->epochs_run;
+	st.train = train;
+	st.valid = valid;
+	fit_begin(&st);
+	mk_fit_loop_run(&st.loop, result);
 	fit_end(&st);
+	mk_fit_loop_end(&st.loop);
 }

@@ -227,20 +227,21 @@ mk_mlp_forward(const MkMlpConfig *cfg, const MkMlpParams *p,
 }
 
 /*
- * Backward pass from dlogits[B, sizes[n_dense]], accumulating into grads.
- * Going down from the last layer, with dz the gradient of layer l's dense
- * output:
+ * Backward pass from dlogits[B, sizes[n_dense]], accumulating into grads
+ * and, when it is not NULL, into dinp[B, sizes[0]].  Going down from the
+ * last layer, with dz the gradient of layer l's dense output:
  *	dW_l, db_l += ...;  dx = dz W_l		(dense, dx into dbuf[cur])
  *	dh = dx * mask[l - 1]				(dropout, into dbuf[1 - cur])
  *	dz = dh * act'(h)					(activation, into dbuf[cur])
  * where h = out[l - 1] / mask[l - 1] is the activation output; the two
- * scratch buffers then swap roles.
+ * scratch buffers then swap roles.  Layer 0's dx is dinp itself, so the
+ * input gradient is added to what the caller has there.
  * Recovering h overwrites the hidden outputs in acts with their values
  * before dropout; the logits are left as they are.
  */
 void
 mk_mlp_backward(const MkMlpConfig *cfg, const MkMlpParams *grads,
-				MkMlpActs *acts, const MkMlpParams *p,
+				float *dinp, MkMlpActs *acts, const MkMlpParams *p,
 				const float *dlogits, const float *inp, int B)
 {
 	const float *dz = dlogits;
@@ -250,9 +251,9 @@ mk_mlp_backward(const MkMlpConfig *cfg, const MkMlpParams *grads,
 	{
 		int			C = cfg->sizes[l];
 		size_t		n = matrix_size(B, C);
-		float	   *dx = l > 0 ? acts->dbuf[cur] : NULL;
+		float	   *dx = l > 0 ? acts->dbuf[cur] : dinp;
 
-		if (dx != NULL)
+		if (l > 0)
 			memset(dx, 0, n * sizeof(float));
 		mk_dense_backward(dx, grads->weight[l], grads->bias[l], dz,
 						  l > 0 ? acts->out[l - 1] : inp, p->weight[l],

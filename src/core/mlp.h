@@ -76,11 +76,14 @@ extern const float *mk_mlp_forward(const MkMlpConfig *cfg,
 
 /*
  * Back-propagates dlogits[B, sizes[n_dense]] through the batch of the last
- * training-mode mk_mlp_forward, accumulating into grads.  It rewrites the hidden outputs
- * in acts (not the logits) to their values before dropout.
+ * training-mode mk_mlp_forward, accumulating into grads and, when dinp is
+ * not NULL, into dinp[B, sizes[0]] (the gradient with respect to inp).  It
+ * rewrites the hidden outputs in acts (not the logits) to their values
+ * before dropout.
  */
 extern void mk_mlp_backward(const MkMlpConfig *cfg, const MkMlpParams *grads,
-							MkMlpActs *acts, const MkMlpParams *p,
-							const float *dlogits, const float *inp, int B);
+							float *dinp, MkMlpActs *acts,
+							const MkMlpParams *p, const float *dlogits,
+							const float *inp, int B);
 
 #endif							/* MK_MLP_H */

@@ -2,6 +2,7 @@
  * encode.c
  *		Standardisation, NULL indicators and one-hot slots for one value.
  */
+#include <math.h>
 #include <string.h>
 
 #include "encode.h"
@@ -25,6 +26,14 @@ mk_category_index(const MkColumn *col, const char *text)
 			lo = mid + 1;
 	}
 	return -1;
+}
+
+double
+mk_column_value(const MkColumn *col, double value)
+{
+	if (!col->log_transform)
+		return value;
+	return value < 0 ? -log1p(-value) : log1p(value);
 }
 
 /* The quantile bin of value: how many edges lie at or below it. */
@@ -57,6 +66,7 @@ mk_encode_number(const MkColumn *col, double value, bool isnull,
 	float	   *slot = features + col->offset;
 	float	   *bins = slot + (col->null_indicator ? 2 : 1);
 
+	value = mk_column_value(col, value);
 	slot[0] = isnull ? 0.0f : (float) ((value - col->mean) / col->scale);
 	if (col->null_indicator)
 		slot[1] = isnull ? 1.0f : 0.0f;
@@ -87,4 +97,28 @@ mk_encode_category_index(const MkColumn *col, int32_t index, bool isnull,
 		features[MK_SLOT_UNSEEN(col)] = 1.0f;
 	else
 		features[col->offset + index] = 1.0f;
+}
+
+int
+mk_recon_groups(const MkPrep *prep, MkReconGroup *groups)
+{
+	int			n = 0;
+
+	for (int32_t c = 0; c < prep->n_columns; c++)
+	{
+		const MkColumn *col = &prep->columns[c];
+		int32_t		at = col->offset;
+
+		if (col->kind == MK_COLUMN_CATEGORICAL)
+		{
+			groups[n++] = (MkReconGroup) {at, mk_column_width(col), MK_RECON_SOFTMAX};
+			continue;
+		}
+		groups[n++] = (MkReconGroup) {at++, 1, MK_RECON_MSE};
+		if (col->null_indicator)
+			groups[n++] = (MkReconGroup) {at++, 1, MK_RECON_BCE};
+		if (col->n_edges > 0)
+			groups[n++] = (MkReconGroup) {at, col->n_edges + 1, MK_RECON_SOFTMAX};
+	}
+	return n;
 }

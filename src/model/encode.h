@@ -9,6 +9,7 @@
 #ifndef MK_ENCODE_H
 #define MK_ENCODE_H
 
+#include "../core/autoencoder.h"
 #include "model.h"
 
 /* Slot of a categorical column used for NULL, and for unseen values. */
@@ -17,6 +18,9 @@
 
 /* Index of text among a column's sorted categories, or -1. */
 extern int32_t mk_category_index(const MkColumn *col, const char *text);
+
+/* The value a numeric column works with: value, or its signed log. */
+extern double mk_column_value(const MkColumn *col, double value);
 
 /* Fills a numeric column's slots of features[] from value (or NULL). */
 extern void mk_encode_number(const MkColumn *col, double value, bool isnull,
@@ -32,5 +36,14 @@ extern void mk_encode_category(const MkColumn *col, const char *text,
  */
 extern void mk_encode_category_index(const MkColumn *col, int32_t index,
 									 bool isnull, float *features);
+
+/*
+ * The reconstruction groups of an autoencoder over prep's slots, each with
+ * the loss that fits it: a numeric value by squared error, a NULL indicator
+ * by binary cross-entropy, quantile bins and categories (with their NULL
+ * and unseen slots) by softmax cross-entropy.  groups needs room for
+ * 3 * prep->n_columns entries; returns how many were written.
+ */
+extern int	mk_recon_groups(const MkPrep *prep, MkReconGroup *groups);
 
 #endif							/* MK_ENCODE_H */

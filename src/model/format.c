@@ -16,24 +16,46 @@
  *	end			uint8 0
  *	checksum	uint32, CRC-32C of every byte before it
  *
- * The sections come in this order: "prep", "target" and "mlp" (blobs
- * encoding MkPrep, MkTarget and MkMlpConfig), "dense<i>.weight" [out, in]
- * and "dense<i>.bias" [out] for each dense layer i, then "spec" and
- * "metrics" (JSON text, stored without interpretation).
+ * The sections come in this order, each present only when the task needs
+ * it:
+ *
+ *	"prep"			blob, MkPrep; every model
+ *	"target"		blob, MkTarget; classification and regression
+ *	"mlp"			blob, MkMlpConfig: the network, or an autoencoder's
+ *					encoder; not in a k-means model, which has no network
+ *	"segments"		blob, MkSegments without its centres; segmentation
+ *	"dense<i>.weight" [out, in] and "dense<i>.bias" [out], for each layer
+ *					i of the "mlp" network
+ *	"decoder<i>.weight" and "decoder<i>.bias", likewise for each layer of
+ *					an autoencoder's decoder
+ *	"centroids"		[k, dim], the segment centres; segmentation
+ *	"spec", "metrics"	JSON text, stored without interpretation; every
+ *					model
+ *
+ * So a classification or regression model holds prep, target, mlp, its
+ * dense layers, spec and metrics; an autoencoder segmentation prep, mlp,
+ * segments, dense and decoder layers, centroids, spec and metrics; a
+ * k-means segmentation prep, segments, centroids, spec and metrics.  The
+ * task in the header and the method in "segments" say which set to expect.
  *
  * Inside the blobs, a string is a uint16 length and that many bytes, none
  * of them NUL:
  *
  *	prep	uint32 n_columns, uint32 n_features, then per column: string
  *			name, uint8 kind, uint8 null_indicator (0 or 1), int32 offset,
- *			float64 mean, float64 scale, uint32 n_categories, strings
+ *			float64 mean, float64 scale, uint32 n_edges, float64
+ *			edges[n_edges], uint32 n_categories, strings
  *	target	string name, uint8 label type, int32 positive, float64 mean,
  *			float64 scale, uint32 n_classes, strings
- *	mlp		uint8 n_dense, uint8 activation, float32 dropout,
- *			int32 sizes[n_dense + 1]
+ *	mlp		a network configuration: uint8 n_dense, uint8 activation,
+ *			float32 dropout, int32 sizes[n_dense + 1]
+ *	segments	uint8 method, int32 k, int32 dim, then for an autoencoder
+ *			the decoder's configuration, encoded as in "mlp"
  *
  * The encoding is canonical: a model has exactly one byte form, so writing
  * what the reader accepts gives back the same bytes (the fuzzer checks it).
+ * The parts of MkModel a task does not use are not stored, and
+ * mk_model_check() demands they be zero, so the converse holds too.
  * The reader trusts nothing: it checks the magic, the version, the length
  * and the checksum before it parses; it bounds every length and count by
  * the bytes left before it allocates; it demands each section once, in
@@ -48,11 +70,11 @@
 
 #include "model/format_private.h"
 
-/* The name of section sec; buf holds dense layer names. */
+/* The name of section sec; buf holds layer names. */
 const char *
 mk_section_name(int sec, char *buf)
 {
-	int			layer = (sec - SEC_DENSE) / 2;
+	int			first = sec < SEC_DECODER ? SEC_DENSE : SEC_DECODER;
 
 	switch (sec)
 	{
@@ -62,13 +84,18 @@ mk_section_name(int sec, char *buf)
 			return "target";
 		case SEC_MLP:
 			return "mlp";
+		case SEC_SEGMENTS:
+			return "segments";
+		case SEC_CENTROIDS:
+			return "centroids";
 		case SEC_SPEC:
 			return "spec";
 		case SEC_METRICS:
 			return "metrics";
 	}
-	snprintf(buf, SECTION_NAME_BYTES, "dense%d.%s", layer,
-			 (sec - SEC_DENSE) % 2 == 0 ? "weight" : "bias");
+	snprintf(buf, SECTION_NAME_BYTES, "%s%d.%s",
+			 first == SEC_DENSE ? "dense" : "decoder", (sec - first) / 2,
+			 (sec - first) % 2 == 0 ? "weight" : "bias");
 	return buf;
 }
 

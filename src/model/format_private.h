@@ -28,19 +28,23 @@
 
 /*
  * Section numbers, in the order they are written.  Layer l's weight is
- * SEC_DENSE + 2 * l and its bias the one after.
+ * SEC_DENSE + 2 * l and its bias the one after; the decoder's layers follow
+ * the same pattern from SEC_DECODER.
  */
 #define SEC_PREP			0
 #define SEC_TARGET			1
 #define SEC_MLP				2
-#define SEC_DENSE			3
-#define SEC_SPEC			(SEC_DENSE + 2 * MK_MLP_MAX_DENSE)
+#define SEC_SEGMENTS		3
+#define SEC_DENSE			4
+#define SEC_DECODER			(SEC_DENSE + 2 * MK_MLP_MAX_DENSE)
+#define SEC_CENTROIDS		(SEC_DECODER + 2 * MK_MLP_MAX_DENSE)
+#define SEC_SPEC			(SEC_CENTROIDS + 1)
 #define SEC_METRICS			(SEC_SPEC + 1)
 #define SEC_COUNT			(SEC_METRICS + 1)
 
 #define SECTION_NAME_BYTES	32
 
-/* The name of section sec; buf holds dense layer names. */
+/* The name of section sec; buf holds layer names. */
 extern const char *mk_section_name(int sec, char *buf);
 
 /* True when section sec holds a tensor rather than a blob. */

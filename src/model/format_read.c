@@ -35,6 +35,19 @@ typedef struct MkSection
 	size_t		len;			/* bytes at data */
 } MkSection;
 
+/*
+ * Which sections a model holds, known once the header and the blobs that
+ * configure it are read: the task, a segmentation's method, and the dense
+ * layers of the network (an autoencoder's encoder) and of the decoder.
+ */
+typedef struct MkLayout
+{
+	MkTask		task;
+	MkSegmentMethod method;		/* segmentation only */
+	int			n_dense;		/* 0 for k-means, which has no network */
+	int			n_decoder;		/* 0 but for an autoencoder */
+} MkLayout;
+
 /* Opens a reader over the payload of a blob section. */
 static MkReader
 rd_blob(const MkReader *parent, const MkSection *sec, const char *name)
@@ -80,7 +93,9 @@ read_header(MkReader *r, const uint8_t *data, size_t len, MkTask *task)
 		return mk_rd_fail(r, "checksum mismatch");
 
 	task_code = mk_get_u32(data + 12);
-	if (task_code != MK_TASK_CLASSIFICATION && task_code != MK_TASK_REGRESSION)
+	if (task_code != MK_TASK_CLASSIFICATION &&
+		task_code != MK_TASK_REGRESSION &&
+		task_code != MK_TASK_SEGMENTATION)
 		return mk_rd_fail(r, "unknown task %u", task_code);
 	*task = (MkTask) task_code;
 
@@ -214,34 +229,75 @@ read_sections(MkReader *r, MkSection *secs)
 	return true;
 }
 
-/* True when an n_dense-layer model has section sec. */
-static bool
-section_wanted(int sec, int n_dense)
+/*
+ * Why a model laid out as lay lacks section sec (in buf when it carries
+ * numbers), or NULL when the model needs the section.
+ */
+static const char *
+section_unneeded(int sec, const MkLayout *lay, char *buf, size_t size)
 {
-	return !mk_section_is_tensor(sec) || (sec - SEC_DENSE) / 2 < n_dense;
+	bool		segmentation = lay->task == MK_TASK_SEGMENTATION;
+	bool		kmeans = segmentation && lay->method == MK_SEGMENT_KMEANS;
+	int			layer;
+
+	switch (sec)
+	{
+		case SEC_TARGET:
+			return segmentation ? "a segmentation model has none" : NULL;
+		case SEC_MLP:
+			return kmeans ? "a k-means model has no network" : NULL;
+		case SEC_SEGMENTS:
+		case SEC_CENTROIDS:
+			return segmentation ? NULL : "only a segmentation model has one";
+	}
+	if (sec >= SEC_DENSE && sec < SEC_DECODER)
+	{
+		layer = (sec - SEC_DENSE) / 2;
+		if (kmeans)
+			return "a k-means model has no network";
+		if (layer < lay->n_dense)
+			return NULL;
+		snprintf(buf, size, "the network has %d dense layers", lay->n_dense);
+		return buf;
+	}
+	if (sec >= SEC_DECODER && sec < SEC_CENTROIDS)
+	{
+		layer = (sec - SEC_DECODER) / 2;
+		if (lay->n_decoder == 0)
+			return "the model has no decoder";
+		if (layer < lay->n_decoder)
+			return NULL;
+		snprintf(buf, size, "the decoder has %d dense layers", lay->n_decoder);
+		return buf;
+	}
+	return NULL;				/* prep, spec and metrics: every model */
 }
 
 /*
- * Checks that exactly the sections an n_dense-layer model needs are present,
- * reporting a section too many before one missing.
+ * Checks that exactly the sections a model laid out as lay needs are
+ * present, reporting a section too many before one missing.
  */
 static bool
-check_section_set(MkReader *r, const MkSection *secs, int n_dense)
+check_section_set(MkReader *r, const MkSection *secs, const MkLayout *lay)
 {
-	char		buf[SECTION_NAME_BYTES];
+	char		name[SECTION_NAME_BYTES];
+	char		why[64];
+	const char *unneeded;
 	int			sec;
 
 	for (sec = 0; sec < SEC_COUNT; sec++)
 	{
-		if (secs[sec].present && !section_wanted(sec, n_dense))
-			return mk_rd_fail(r, "unexpected section \"%s\" (the network has %d dense layers)",
-							  mk_section_name(sec, buf), n_dense);
+		unneeded = section_unneeded(sec, lay, why, sizeof(why));
+		if (secs[sec].present && unneeded != NULL)
+			return mk_rd_fail(r, "unexpected section \"%s\" (%s)",
+							  mk_section_name(sec, name), unneeded);
 	}
 	for (sec = 0; sec < SEC_COUNT; sec++)
 	{
-		if (!secs[sec].present && section_wanted(sec, n_dense))
+		unneeded = section_unneeded(sec, lay, why, sizeof(why));
+		if (!secs[sec].present && unneeded == NULL)
 			return mk_rd_fail(r, "missing section \"%s\"",
-							  mk_section_name(sec, buf));
+							  mk_section_name(sec, name));
 	}
 	return true;
 }
@@ -257,7 +313,8 @@ read_column(MkReader *r, MkColumn *col)
 	int32_t		n_categories;
 
 	if (!mk_rd_string(r, &col->name) || !mk_rd_u8(r, &kind) ||
-		!mk_rd_flag(r, &col->null_indicator) || !mk_rd_i32(r, &col->offset) ||
+		!mk_rd_flag(r, &col->null_indicator) ||
+		!mk_rd_flag(r, &col->log_transform) || !mk_rd_i32(r, &col->offset) ||
 		!mk_rd_f64(r, &col->mean) || !mk_rd_f64(r, &col->scale) ||
 		!mk_rd_count(r, &col->n_edges, sizeof(double)))
 		return false;
@@ -314,9 +371,12 @@ read_target(MkReader *r, MkTarget *target)
 		mk_rd_blob_end(r);
 }
 
-/* Decodes the "mlp" blob and checks the configuration. */
+/*
+ * Decodes a network configuration, the payload of "mlp", and checks it;
+ * what names the network in messages.
+ */
 static bool
-read_mlp(MkReader *r, MkMlpConfig *cfg)
+read_config(MkReader *r, MkMlpConfig *cfg, const char *what)
 {
 	uint8_t		n_dense;
 	uint8_t		activation;
@@ -327,8 +387,8 @@ read_mlp(MkReader *r, MkMlpConfig *cfg)
 		!mk_rd_f32(r, &cfg->dropout))
 		return false;
 	if (n_dense < 1 || n_dense > MK_MLP_MAX_DENSE)
-		return mk_rd_fail(r, "network has %u dense layers (1 to %d allowed)",
-						  (unsigned) n_dense, MK_MLP_MAX_DENSE);
+		return mk_rd_fail(r, "%s has %u dense layers (1 to %d allowed)",
+						  what, (unsigned) n_dense, MK_MLP_MAX_DENSE);
 	cfg->n_dense = n_dense;
 	cfg->activation = (MkActivation) activation;
 	for (i = 0; i <= n_dense; i++)
@@ -339,10 +399,76 @@ read_mlp(MkReader *r, MkMlpConfig *cfg)
 			return false;
 		cfg->sizes[i] = size;
 	}
-	if (!mk_rd_blob_end(r))
-		return false;
 	if ((err = mk_mlp_config_error(cfg)) != NULL)
-		return mk_rd_fail(r, "invalid network configuration: %s", err);
+		return mk_rd_fail(r, "invalid %s configuration: %s", what, err);
+	return true;
+}
+
+/* Decodes the "mlp" blob. */
+static bool
+read_mlp(MkReader *r, MkMlpConfig *cfg)
+{
+	return read_config(r, cfg, "network") && mk_rd_blob_end(r);
+}
+
+/*
+ * Decodes the "segments" blob.  k and dim are checked here already, for
+ * they set the shape the "centroids" section must have.
+ */
+static bool
+read_segments(MkReader *r, MkSegments *seg)
+{
+	uint8_t		method;
+
+	if (!mk_rd_u8(r, &method))
+		return false;
+	if (method != MK_SEGMENT_AUTOENCODER && method != MK_SEGMENT_KMEANS)
+		return mk_rd_fail(r, "unknown segmentation method %u",
+						  (unsigned) method);
+	seg->method = (MkSegmentMethod) method;
+	if (!mk_rd_i32(r, &seg->k) || !mk_rd_i32(r, &seg->dim))
+		return false;
+	if (seg->k < 1 || seg->k > MK_MAX_SEGMENTS)
+		return mk_rd_fail(r, "%d segments (1 to %d allowed)",
+						  (int) seg->k, MK_MAX_SEGMENTS);
+	if (seg->dim < 1)
+		return mk_rd_fail(r, "centroid width %d (must be at least 1)",
+						  (int) seg->dim);
+	if (method == MK_SEGMENT_AUTOENCODER &&
+		!read_config(r, &seg->decoder, "decoder"))
+		return false;
+	return mk_rd_blob_end(r);
+}
+
+/*
+ * Reads the blobs that say which other sections to expect into m and
+ * lay: "segments" for a segmentation, then "mlp" unless it is k-means.
+ */
+static bool
+read_layout(MkReader *r, const MkSection *secs, MkModel *m, MkLayout *lay)
+{
+	MkReader	blob;
+
+	memset(lay, 0, sizeof(*lay));
+	lay->task = m->task;
+	if (m->task == MK_TASK_SEGMENTATION)
+	{
+		if (!secs[SEC_SEGMENTS].present)
+			return mk_rd_fail(r, "missing section \"segments\"");
+		blob = rd_blob(r, &secs[SEC_SEGMENTS], "segments");
+		if (!read_segments(&blob, &m->segments))
+			return false;
+		lay->method = m->segments.method;
+		lay->n_decoder = m->segments.decoder.n_dense;
+		if (lay->method == MK_SEGMENT_KMEANS)
+			return true;
+	}
+	if (!secs[SEC_MLP].present)
+		return mk_rd_fail(r, "missing section \"mlp\"");
+	blob = rd_blob(r, &secs[SEC_MLP], "mlp");
+	if (!read_mlp(&blob, &m->mlp))
+		return false;
+	lay->n_dense = m->mlp.n_dense;
 	return true;
 }
 
@@ -394,43 +520,89 @@ copy_floats(float *out, const uint8_t *data, size_t count)
 }
 
 /*
- * Checks every tensor's shape against the configuration, then copies the
- * tensors into one parameter block laid out by mk_mlp_bind().  The shapes
- * match data that is present, so the block is bounded by the input.
+ * Checks the shapes of the layer tensors of network cfg, named from section
+ * first (SEC_DENSE or SEC_DECODER) on, and counts their floats into *total.
  */
 static bool
-read_params(MkReader *r, const MkSection *secs, MkModel *m)
+check_layers(MkReader *r, const MkSection *secs, const MkMlpConfig *cfg,
+			 int first, size_t *total)
 {
-	const MkMlpConfig *cfg = &m->mlp;
-	MkMlpParams p;
 	uint32_t	dims[2];
-	size_t		total = 0;
+	size_t		count = 0;
 	int			l;
 
 	for (l = 0; l < cfg->n_dense; l++)
 	{
 		dims[0] = (uint32_t) cfg->sizes[l + 1];
 		dims[1] = (uint32_t) cfg->sizes[l];
-		if (!check_shape(r, secs, SEC_DENSE + 2 * l, 2, dims) ||
-			!check_shape(r, secs, SEC_DENSE + 2 * l + 1, 1, dims))
+		if (!check_shape(r, secs, first + 2 * l, 2, dims) ||
+			!check_shape(r, secs, first + 2 * l + 1, 1, dims))
 			return false;
-		total += (secs[SEC_DENSE + 2 * l].len +
-				  secs[SEC_DENSE + 2 * l + 1].len) / 4;
+		count += (secs[first + 2 * l].len + secs[first + 2 * l + 1].len) / 4;
 	}
-	if (total != mk_mlp_num_params(cfg))
+	if (count != mk_mlp_num_params(cfg))
 		return mk_rd_fail(r, "tensors hold %zu parameters, the network needs %zu",
-						  total, mk_mlp_num_params(cfg));
+						  count, mk_mlp_num_params(cfg));
+	*total = count;
+	return true;
+}
 
-	m->params = mk_alloc(mk_mul_size(total, sizeof(float)));
-	mk_mlp_bind(&p, m->params, cfg);
+/* Copies the layer tensors of network cfg into block, bound by mk_mlp_bind. */
+static void
+copy_layers(const MkSection *secs, const MkMlpConfig *cfg, int first,
+			float *block)
+{
+	MkMlpParams p;
+	int			l;
+
+	mk_mlp_bind(&p, block, cfg);
 	for (l = 0; l < cfg->n_dense; l++)
 	{
-		const MkSection *w = &secs[SEC_DENSE + 2 * l];
-		const MkSection *b = &secs[SEC_DENSE + 2 * l + 1];
+		const MkSection *w = &secs[first + 2 * l];
+		const MkSection *b = &secs[first + 2 * l + 1];
 
 		copy_floats(p.weight[l], w->data, w->len / 4);
 		copy_floats(p.bias[l], b->data, b->len / 4);
 	}
+}
+
+/*
+ * Checks every layer tensor's shape against the configuration, then copies
+ * them into one parameter block: the network's (or the encoder's), then
+ * the decoder's.  The shapes match data that is present, so the block is
+ * bounded by the input.  A k-means model has no layers, and no block.
+ */
+static bool
+read_params(MkReader *r, const MkSection *secs, MkModel *m)
+{
+	const MkMlpConfig *decoder = &m->segments.decoder;
+	size_t		n_net;
+	size_t		n_decoder;
+
+	if (!check_layers(r, secs, &m->mlp, SEC_DENSE, &n_net) ||
+		!check_layers(r, secs, decoder, SEC_DECODER, &n_decoder))
+		return false;
+	if (n_net + n_decoder == 0)
+		return true;
+	m->params = mk_alloc(mk_mul_size(n_net + n_decoder, sizeof(float)));
+	copy_layers(secs, &m->mlp, SEC_DENSE, m->params);
+	copy_layers(secs, decoder, SEC_DECODER, m->params + n_net);
+	return true;
+}
+
+/* Checks the "centroids" tensor's shape against k and dim, then copies it. */
+static bool
+read_centroids(MkReader *r, const MkSection *secs, MkSegments *seg)
+{
+	const MkSection *c = &secs[SEC_CENTROIDS];
+	uint32_t	dims[2];
+
+	dims[0] = (uint32_t) seg->k;
+	dims[1] = (uint32_t) seg->dim;
+	if (!check_shape(r, secs, SEC_CENTROIDS, 2, dims))
+		return false;
+	seg->centroids = mk_alloc(c->len);
+	copy_floats(seg->centroids, c->data, c->len / 4);
 	return true;
 }
 
@@ -454,28 +626,29 @@ static bool
 read_body(MkReader *r, MkModel *m)
 {
 	MkSection	secs[SEC_COUNT];
+	MkLayout	lay;
 	MkReader	blob;
 
 	memset(secs, 0, sizeof(secs));
-	if (!read_sections(r, secs))
-		return false;
-	if (!secs[SEC_MLP].present)
-		return mk_rd_fail(r, "missing section \"mlp\"");
-
-	blob = rd_blob(r, &secs[SEC_MLP], "mlp");
-	if (!read_mlp(&blob, &m->mlp) ||
-		!check_section_set(r, secs, m->mlp.n_dense))
+	if (!read_sections(r, secs) || !read_layout(r, secs, m, &lay) ||
+		!check_section_set(r, secs, &lay))
 		return false;
 
 	blob = rd_blob(r, &secs[SEC_PREP], "prep");
 	if (!read_prep(&blob, &m->prep))
 		return false;
-	blob = rd_blob(r, &secs[SEC_TARGET], "target");
-	if (!read_target(&blob, &m->target))
+	if (m->task != MK_TASK_SEGMENTATION)
+	{
+		blob = rd_blob(r, &secs[SEC_TARGET], "target");
+		if (!read_target(&blob, &m->target))
+			return false;
+	}
+	if (!read_params(r, secs, m))
 		return false;
-
-	return read_params(r, secs, m) &&
-		read_text(r, &secs[SEC_SPEC], "spec", &m->spec_json) &&
+	if (m->task == MK_TASK_SEGMENTATION &&
+		!read_centroids(r, secs, &m->segments))
+		return false;
+	return read_text(r, &secs[SEC_SPEC], "spec", &m->spec_json) &&
 		read_text(r, &secs[SEC_METRICS], "metrics", &m->metrics_json);
 }
 

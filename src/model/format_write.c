@@ -3,8 +3,8 @@
  *		mk_model_write(): a model into the bytes format.c describes.
  *
  * The writer runs mk_model_check() first and so never stores a model the
- * reader would refuse; it emits the sections in their one order, which
- * makes the encoding canonical.
+ * reader would refuse; it emits the sections the task needs in their one
+ * order, which makes the encoding canonical.
  *
  * c.h comes first, for codec.h; nothing here needs the backend.
  */
@@ -86,6 +86,7 @@ wr_prep(MkWriter *w, const MkPrep *prep)
 		mk_wr_string(w, col->name);
 		mk_wr_u8(w, (uint8_t) col->kind);
 		mk_wr_u8(w, col->null_indicator ? 1 : 0);
+		mk_wr_u8(w, col->log_transform ? 1 : 0);
 		mk_wr_i32(w, col->offset);
 		mk_wr_f64(w, col->mean);
 		mk_wr_f64(w, col->scale);
@@ -117,11 +118,10 @@ wr_target(MkWriter *w, const MkTarget *target)
 	wr_blob_end(w, start);
 }
 
-/* Appends the "mlp" section. */
+/* Appends a network configuration, the payload of "mlp". */
 static void
-wr_mlp(MkWriter *w, const MkMlpConfig *cfg)
+wr_config(MkWriter *w, const MkMlpConfig *cfg)
 {
-	size_t		start = wr_blob_begin(w, "mlp");
 	int			i;
 
 	mk_wr_u8(w, (uint8_t) cfg->n_dense);
@@ -129,29 +129,88 @@ wr_mlp(MkWriter *w, const MkMlpConfig *cfg)
 	mk_wr_f32(w, cfg->dropout);
 	for (i = 0; i <= cfg->n_dense; i++)
 		mk_wr_i32(w, cfg->sizes[i]);
+}
+
+/* Appends the "mlp" section. */
+static void
+wr_mlp(MkWriter *w, const MkMlpConfig *cfg)
+{
+	size_t		start = wr_blob_begin(w, "mlp");
+
+	wr_config(w, cfg);
 	wr_blob_end(w, start);
 }
 
-/* Appends one tensor section per weight matrix and bias vector. */
+/* Appends the "segments" section; an autoencoder's holds its decoder. */
 static void
-wr_params(MkWriter *w, const MkModel *model)
+wr_segments(MkWriter *w, const MkSegments *seg)
 {
-	const MkMlpConfig *cfg = &model->mlp;
+	size_t		start = wr_blob_begin(w, "segments");
+
+	mk_wr_u8(w, (uint8_t) seg->method);
+	mk_wr_i32(w, seg->k);
+	mk_wr_i32(w, seg->dim);
+	if (seg->method == MK_SEGMENT_AUTOENCODER)
+		wr_config(w, &seg->decoder);
+	wr_blob_end(w, start);
+}
+
+/*
+ * Appends one tensor section per weight matrix and bias vector of the
+ * network cfg, whose parameters are at block, naming them from section
+ * first (SEC_DENSE or SEC_DECODER) on.
+ */
+static void
+wr_layers(MkWriter *w, const MkMlpConfig *cfg, float *block, int first)
+{
 	MkMlpParams p;
 	char		name[SECTION_NAME_BYTES];
 	uint32_t	dims[2];
 	int			l;
 
-	mk_mlp_bind(&p, model->params, cfg);
+	mk_mlp_bind(&p, block, cfg);
 	for (l = 0; l < cfg->n_dense; l++)
 	{
 		dims[0] = (uint32_t) cfg->sizes[l + 1];
 		dims[1] = (uint32_t) cfg->sizes[l];
-		wr_tensor(w, mk_section_name(SEC_DENSE + 2 * l, name), 2, dims,
+		wr_tensor(w, mk_section_name(first + 2 * l, name), 2, dims,
 				  p.weight[l]);
-		wr_tensor(w, mk_section_name(SEC_DENSE + 2 * l + 1, name), 1, dims,
+		wr_tensor(w, mk_section_name(first + 2 * l + 1, name), 1, dims,
 				  p.bias[l]);
 	}
+}
+
+/*
+ * Appends the sections after "prep" up to "spec": those of a classifier
+ * or a regression, or those of a segmentation by its method.
+ */
+static void
+wr_task(MkWriter *w, const MkModel *model)
+{
+	const MkSegments *seg = &model->segments;
+	uint32_t	dims[2];
+
+	if (model->task != MK_TASK_SEGMENTATION)
+	{
+		wr_target(w, &model->target);
+		wr_mlp(w, &model->mlp);
+		wr_layers(w, &model->mlp, model->params, SEC_DENSE);
+		return;
+	}
+
+	if (seg->method == MK_SEGMENT_AUTOENCODER)
+		wr_mlp(w, &model->mlp);
+	wr_segments(w, seg);
+	if (seg->method == MK_SEGMENT_AUTOENCODER)
+	{
+		wr_layers(w, &model->mlp, model->params, SEC_DENSE);
+		wr_layers(w, &seg->decoder,
+				  model->params + mk_mlp_num_params(&model->mlp),
+				  SEC_DECODER);
+	}
+	dims[0] = (uint32_t) seg->k;
+	dims[1] = (uint32_t) seg->dim;
+	wr_tensor(w, "centroids", 2, dims, seg->centroids);
 }
 
 /* Appends a text blob section. */
@@ -183,9 +242,7 @@ mk_model_write(const MkModel *model, size_t *len)
 	mk_wr_u32(&w, (uint32_t) model->task);
 	mk_wr_u32(&w, 0);			/* total length, set below */
 	wr_prep(&w, &model->prep);
-	wr_target(&w, &model->target);
-	wr_mlp(&w, &model->mlp);
-	wr_params(&w, model);
+	wr_task(&w, model);
 	wr_text(&w, "spec", model->spec_json);
 	wr_text(&w, "metrics", model->metrics_json);
 	mk_wr_u8(&w, MK_SECTION_END);

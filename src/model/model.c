@@ -8,6 +8,10 @@
  * database.  It looks at every part a hand-built or a parsed model may get
  * wrong, in an order that never reads past what an earlier test vouched for:
  * array lengths before the arrays, the network shape before the parameters.
+ * Each task has its own invariants, and the parts of the model it does not
+ * use (the target of a segmentation, the segments of a classifier, the
+ * network of a k-means model) must be all zero, so that the one byte form
+ * of a model stands for exactly one model in memory.
  *
  * Messages name the column or class at fault.  Those that carry values are
  * built in a static buffer, which suits the single-threaded backend and the
@@ -141,9 +145,9 @@ check_column(const MkColumn *col, int index)
 								  col->name, (int) col->n_categories);
 			return check_edges(col);
 		case MK_COLUMN_CATEGORICAL:
-			if (col->n_edges != 0)
-				return check_fail("column \"%.64s\": categorical but has %d bin edges",
-								  col->name, (int) col->n_edges);
+			if (col->n_edges != 0 || col->log_transform)
+				return check_fail("column \"%.64s\": categorical but has a numeric transform",
+								  col->name);
 			break;
 		default:
 			return check_fail("column \"%.64s\": unknown kind %d",
@@ -268,38 +272,183 @@ check_target(const MkTarget *target, MkTask task)
 	return NULL;
 }
 
-/* Checks the network shape against prep and target, then the parameters. */
+/* Checks a network configuration and its input and output widths. */
+static const char *
+check_widths(const MkMlpConfig *cfg, const char *what, int want_in,
+			 int want_out)
+{
+	const char *err;
+
+	if ((err = mk_mlp_config_error(cfg)) != NULL)
+		return check_fail("%s: %s", what, err);
+	if (cfg->sizes[0] != want_in)
+		return check_fail("%s input width %d, expected %d",
+						  what, cfg->sizes[0], want_in);
+	if (cfg->sizes[cfg->n_dense] != want_out)
+		return check_fail("%s output width %d, expected %d",
+						  what, cfg->sizes[cfg->n_dense], want_out);
+	return NULL;
+}
+
+/* Checks that n parameters are present and finite. */
+static const char *
+check_params(const float *params, size_t n)
+{
+	size_t		i;
+
+	if (params == NULL)
+		return "parameters are missing";
+	for (i = 0; i < n; i++)
+	{
+		if (!isfinite(params[i]))
+			return check_fail("parameter %zu of %zu is not finite", i, n);
+	}
+	return NULL;
+}
+
+/* Checks a predictor's network against prep and target, then its weights. */
 static const char *
 check_network(const MkModel *model)
 {
-	const MkMlpConfig *cfg = &model->mlp;
 	const char *err;
-	int			want_out;
-	size_t		n_params;
-	size_t		i;
+	int			want_out = 1;
 
-	if ((err = mk_mlp_config_error(cfg)) != NULL)
-		return check_fail("network: %s", err);
-	if (cfg->sizes[0] != model->prep.n_features)
-		return check_fail("network input width %d, but the columns fill %d slots",
-						  cfg->sizes[0], (int) model->prep.n_features);
-
-	want_out = 1;
 	if (model->task == MK_TASK_CLASSIFICATION && model->target.n_classes > 2)
 		want_out = model->target.n_classes;
-	if (cfg->sizes[cfg->n_dense] != want_out)
-		return check_fail("network output width %d, expected %d",
-						  cfg->sizes[cfg->n_dense], want_out);
+	if ((err = check_widths(&model->mlp, "network", model->prep.n_features,
+							want_out)) != NULL)
+		return err;
+	return check_params(model->params, mk_mlp_num_params(&model->mlp));
+}
 
-	if (model->params == NULL)
-		return "parameters are missing";
-	n_params = mk_mlp_num_params(cfg);
-	for (i = 0; i < n_params; i++)
+/* True when a network configuration is all zero, as an unused one must be. */
+static bool
+config_is_zero(const MkMlpConfig *cfg)
+{
+	int			l;
+
+	if (cfg->n_dense != 0 || cfg->activation != 0 || cfg->dropout != 0.0f)
+		return false;
+	for (l = 0; l <= MK_MLP_MAX_DENSE; l++)
 	{
-		if (!isfinite(model->params[i]))
-			return check_fail("parameter %zu of %zu is not finite",
-							  i, n_params);
+		if (cfg->sizes[l] != 0)
+			return false;
 	}
+	return true;
+}
+
+/* True when a target is all zero, as a segmentation's must be. */
+static bool
+target_is_zero(const MkTarget *target)
+{
+	return target->name == NULL && target->type == 0 &&
+		target->n_classes == 0 && target->classes == NULL &&
+		target->positive == 0 && target->mean == 0.0 && target->scale == 0.0;
+}
+
+/* True when segments are all zero, as a predictor's must be. */
+static bool
+segments_is_zero(const MkSegments *seg)
+{
+	return seg->method == 0 && seg->k == 0 && seg->dim == 0 &&
+		seg->centroids == NULL && config_is_zero(&seg->decoder);
+}
+
+/*
+ * Checks an autoencoder segmentation: the encoder maps the feature slots
+ * to the centres' space, the decoder maps it back, and the parameters of
+ * both are finite.
+ */
+static const char *
+check_autoencoder(const MkModel *model)
+{
+	const MkSegments *seg = &model->segments;
+	const char *err;
+
+	if ((err = check_widths(&model->mlp, "encoder", model->prep.n_features,
+							seg->dim)) != NULL)
+		return err;
+	if ((err = check_widths(&seg->decoder, "decoder", seg->dim,
+							model->prep.n_features)) != NULL)
+		return err;
+	/* each count is bounded by mk_mlp_config_error, so the sum fits */
+	return check_params(model->params, mk_mlp_num_params(&model->mlp) +
+						mk_mlp_num_params(&seg->decoder));
+}
+
+/* Checks a k-means segmentation: no network, centres in the feature space. */
+static const char *
+check_kmeans(const MkModel *model)
+{
+	const MkSegments *seg = &model->segments;
+
+	if (!config_is_zero(&model->mlp))
+		return "k-means model has a network (must be all zero)";
+	if (model->params != NULL)
+		return "k-means model has parameters (must be NULL)";
+	if (!config_is_zero(&seg->decoder))
+		return "k-means model has a decoder (must be all zero)";
+	if (seg->dim != model->prep.n_features)
+		return check_fail("k-means centroid width %d, but the columns fill %d slots",
+						  (int) seg->dim, (int) model->prep.n_features);
+	return NULL;
+}
+
+/* Checks a segmentation: no target, the method's network, finite centres. */
+static const char *
+check_segmentation(const MkModel *model)
+{
+	const MkSegments *seg = &model->segments;
+	const char *err;
+	size_t		n;
+	size_t		i;
+
+	if (!target_is_zero(&model->target))
+		return "segmentation model has a target (must be all zero)";
+	if (seg->method != MK_SEGMENT_AUTOENCODER &&
+		seg->method != MK_SEGMENT_KMEANS)
+		return check_fail("unknown segmentation method %d",
+						  (int) seg->method);
+	if (seg->k < 1 || seg->k > MK_MAX_SEGMENTS)
+		return check_fail("%d segments (1 to %d allowed)",
+						  (int) seg->k, MK_MAX_SEGMENTS);
+	if (seg->dim < 1)
+		return check_fail("centroid width %d (must be at least 1)",
+						  (int) seg->dim);
+
+	if (seg->method == MK_SEGMENT_AUTOENCODER)
+		err = check_autoencoder(model);
+	else
+		err = check_kmeans(model);
+	if (err != NULL)
+		return err;
+
+	if (seg->centroids == NULL)
+		return "centroids are missing";
+	n = mk_mul_size(seg->k, seg->dim);
+	for (i = 0; i < n; i++)
+	{
+		if (!isfinite(seg->centroids[i]))
+			return check_fail("centroid value %zu of %zu is not finite",
+							  i, n);
+	}
+	return NULL;
+}
+
+/* Checks a classification or regression: target, network, no segments. */
+static const char *
+check_predictor(const MkModel *model)
+{
+	const char *err;
+
+	if ((err = check_target(&model->target, model->task)) != NULL)
+		return err;
+	if ((err = check_network(model)) != NULL)
+		return err;
+	if (!segments_is_zero(&model->segments))
+		return check_fail("%s model has segments (must be all zero)",
+						  model->task == MK_TASK_CLASSIFICATION ?
+						  "classification" : "regression");
 	return NULL;
 }
 
@@ -313,13 +462,16 @@ mk_model_check(const MkModel *model)
 	const char *err;
 
 	if (model->task != MK_TASK_CLASSIFICATION &&
-		model->task != MK_TASK_REGRESSION)
+		model->task != MK_TASK_REGRESSION &&
+		model->task != MK_TASK_SEGMENTATION)
 		return check_fail("unknown task %d", (int) model->task);
 	if ((err = check_prep(&model->prep)) != NULL)
 		return err;
-	if ((err = check_target(&model->target, model->task)) != NULL)
-		return err;
-	if ((err = check_network(model)) != NULL)
+	if (model->task == MK_TASK_SEGMENTATION)
+		err = check_segmentation(model);
+	else
+		err = check_predictor(model);
+	if (err != NULL)
 		return err;
 	if (model->spec_json == NULL)
 		return "training spec is missing";
@@ -366,6 +518,7 @@ mk_model_free(MkModel *model)
 	mk_free(model->target.name);
 	free_texts(model->target.classes, model->target.n_classes);
 	mk_free(model->params);
+	mk_free(model->segments.centroids);
 	mk_free(model->spec_json);
 	mk_free(model->metrics_json);
 	memset(model, 0, sizeof(*model));

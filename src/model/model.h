@@ -35,8 +35,12 @@
 typedef enum MkTask
 {
 	MK_TASK_CLASSIFICATION = 1,
-	MK_TASK_REGRESSION = 2
+	MK_TASK_REGRESSION = 2,
+	MK_TASK_SEGMENTATION = 3
 } MkTask;
+
+/* Most segments a segmentation model may have. */
+#define MK_MAX_SEGMENTS 1000
 
 typedef enum MkColumnKind
 {
@@ -47,7 +51,9 @@ typedef enum MkColumnKind
 /*
  * One input column and the feature slots it fills, starting at offset.
  *
- * Numeric: one slot, (x - mean) / scale; when null_indicator is set, a second
+ * Numeric: (with log_transform, x is sign(x) log(1 + |x|) throughout, which
+ * tames heavy tails such as spend) one slot, (x - mean) / scale; when
+ * null_indicator is set, a second
  * slot that is 1 for NULL (the first slot is then 0, i.e. the mean); then,
  * when n_edges > 0, n_edges + 1 one-hot slots for the quantile bin of x (bin
  * b holds edges[b - 1] <= x < edges[b]; all 0 for NULL), which let even a
@@ -63,6 +69,7 @@ typedef struct MkColumn
 	double		mean;
 	double		scale;
 	bool		null_indicator;
+	bool		log_transform;	/* x is first mapped to sign(x) log(1 + |x|) */
 	int32_t		n_edges;
 	double	   *edges;			/* strictly increasing bin edges */
 	int32_t		n_categories;
@@ -102,13 +109,38 @@ typedef struct MkTarget
 	double		scale;
 } MkTarget;
 
+typedef enum MkSegmentMethod
+{
+	MK_SEGMENT_AUTOENCODER = 1,
+	MK_SEGMENT_KMEANS = 2
+} MkSegmentMethod;
+
+/*
+ * A segmentation: k cluster centres in the space the clusters were found
+ * in.  Autoencoder: MkModel.mlp is the encoder (n_features -> dim, the
+ * latent width) and decoder its mirror (dim -> n_features); MkModel.params
+ * holds the encoder's parameters followed by the decoder's.  k-means: the
+ * centres live in the feature space (dim = n_features); there is no network
+ * (mlp.n_dense = 0, params NULL, decoder unused).
+ */
+typedef struct MkSegments
+{
+	MkSegmentMethod method;
+	int32_t		k;
+	int32_t		dim;
+	MkMlpConfig decoder;
+	float	   *centroids;		/* [k, dim] */
+} MkSegments;
+
 typedef struct MkModel
 {
 	MkTask		task;
 	MkPrep		prep;
-	MkTarget	target;
+	MkTarget	target;			/* unused (all zero) for segmentation */
 	MkMlpConfig mlp;
-	float	   *params;			/* mk_mlp_num_params(&mlp) floats */
+	float	   *params;			/* mk_mlp_num_params(&mlp) floats, plus the
+								 * decoder's for an autoencoder */
+	MkSegments	segments;		/* segmentation only */
 	char	   *spec_json;		/* NUL-terminated; opaque here */
 	char	   *metrics_json;	/* NUL-terminated; opaque here */
 } MkModel;

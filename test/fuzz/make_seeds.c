@@ -2,11 +2,11 @@
  * make_seeds.c
  *		Writes a few small valid models as the fuzzer's seed corpus.
  *
- * Usage: make_seeds DIR.  The seeds cover both tasks, binary and
- * multi-class outputs, numeric columns with and without a NULL slot,
- * categorical columns with none, one and several categories, one to three
- * dense layers and every activation, and stay small so that the fuzzer
- * runs fast.
+ * Usage: make_seeds DIR.  The seeds cover every task, binary and
+ * multi-class outputs, segmentation by an autoencoder and by k-means,
+ * numeric columns with and without a NULL slot or bin edges, categorical
+ * columns with none, one and several categories, one to three dense layers
+ * and every activation, and stay small so that the fuzzer runs fast.
  */
 #include <math.h>
 #include <stdio.h>
@@ -60,26 +60,91 @@ add_column(MkModel *m, const char *name, MkColumnKind kind,
 	m->prep.n_features += mk_column_width(col);
 }
 
+/* Appends a numeric column with n_edges quantile bin edges. */
+static void
+add_binned_column(MkModel *m, const char *name, int n_edges)
+{
+	MkColumn   *col = &m->prep.columns[m->prep.n_columns];
+	int			i;
+
+	add_column(m, name, MK_COLUMN_NUMERIC, false, NULL, 0);
+	m->prep.n_features -= mk_column_width(col);
+	col->n_edges = n_edges;
+	col->edges = mk_alloc(n_edges * sizeof(double));
+	for (i = 0; i < n_edges; i++)
+		col->edges[i] = 0.5 * i - 1.0;
+	m->prep.n_features += mk_column_width(col);
+}
+
+/* Sets cfg to n_in -> hidden[0 .. n_hidden - 1] -> n_out. */
+static void
+set_config(MkMlpConfig *cfg, int n_in, const int *hidden, int n_hidden,
+		   int n_out, MkActivation activation, float dropout)
+{
+	int			l;
+
+	cfg->n_dense = n_hidden + 1;
+	cfg->sizes[0] = n_in;
+	for (l = 0; l < n_hidden; l++)
+		cfg->sizes[l + 1] = hidden[l];
+	cfg->sizes[n_hidden + 1] = n_out;
+	cfg->activation = activation;
+	cfg->dropout = dropout;
+}
+
+/* Fills n parameters of m with distinct values. */
+static void
+fill_params(MkModel *m, size_t n)
+{
+	size_t		i;
+
+	m->params = mk_alloc(n * sizeof(float));
+	for (i = 0; i < n; i++)
+		m->params[i] = (float) cos((double) i);
+}
+
 /* Sets the network from hidden[0 .. n_hidden - 1] and fills its weights. */
 static void
 set_network(MkModel *m, const int *hidden, int n_hidden, int n_out,
 			MkActivation activation)
 {
-	size_t		n;
-	size_t		i;
-	int			l;
+	set_config(&m->mlp, m->prep.n_features, hidden, n_hidden, n_out,
+			   activation, 0.1f);
+	fill_params(m, mk_mlp_num_params(&m->mlp));
+}
 
-	m->mlp.n_dense = n_hidden + 1;
-	m->mlp.sizes[0] = m->prep.n_features;
-	for (l = 0; l < n_hidden; l++)
-		m->mlp.sizes[l + 1] = hidden[l];
-	m->mlp.sizes[n_hidden + 1] = n_out;
-	m->mlp.activation = activation;
-	m->mlp.dropout = 0.1f;
-	n = mk_mlp_num_params(&m->mlp);
-	m->params = mk_alloc(n * sizeof(float));
+/* Sets k segment centres of width dim. */
+static void
+set_segments(MkModel *m, MkSegmentMethod method, int k, int dim)
+{
+	size_t		n = (size_t) k * dim;
+	size_t		i;
+
+	m->task = MK_TASK_SEGMENTATION;
+	m->segments.method = method;
+	m->segments.k = k;
+	m->segments.dim = dim;
+	m->segments.centroids = mk_alloc(n * sizeof(float));
 	for (i = 0; i < n; i++)
-		m->params[i] = (float) cos((double) i);
+		m->segments.centroids[i] = (float) sin((double) i);
+}
+
+/*
+ * Sets an autoencoder segmentation: the encoder maps the features through
+ * hidden to latent, the decoder mirrors it, and k centres lie in the
+ * latent space.
+ */
+static void
+set_autoencoder(MkModel *m, int hidden, int latent, int k)
+{
+	int			n_features = m->prep.n_features;
+
+	set_config(&m->mlp, n_features, &hidden, 1, latent, MK_ACT_RELU, 0.1f);
+	set_config(&m->segments.decoder, latent, &hidden, 1, n_features,
+			   MK_ACT_SIGMOID, 0.0f);
+	fill_params(m, mk_mlp_num_params(&m->mlp) +
+				mk_mlp_num_params(&m->segments.decoder));
+	set_segments(m, MK_SEGMENT_AUTOENCODER, k, latent);
 }
 
 /* Sets a classification target over n classes. */
@@ -172,6 +237,22 @@ main(int argc, char **argv)
 	set_classes(&m, MK_LABEL_TEXT, three, 3);
 	set_network(&m, h32, 2, 3, MK_ACT_SIGMOID);
 	ok &= save(&m, argv[1], "seed-multiclass.mkm");
+
+	/* autoencoder segmentation: 6 features, encoder 6 -> 4 -> 2, 3 centres */
+	memset(&m, 0, sizeof(m));
+	m.prep.columns = mk_alloc(4 * sizeof(MkColumn));
+	add_column(&m, "n", MK_COLUMN_NUMERIC, true, NULL, 0);
+	add_column(&m, "c", MK_COLUMN_CATEGORICAL, false, two, 2);
+	set_autoencoder(&m, 4, 2, 3);
+	ok &= save(&m, argv[1], "seed-autoencoder.mkm");
+
+	/* k-means segmentation: a binned and a categorical column, 2 centres */
+	memset(&m, 0, sizeof(m));
+	m.prep.columns = mk_alloc(4 * sizeof(MkColumn));
+	add_binned_column(&m, "b", 2);
+	add_column(&m, "single", MK_COLUMN_CATEGORICAL, false, one, 1);
+	set_segments(&m, MK_SEGMENT_KMEANS, 2, m.prep.n_features);
+	ok &= save(&m, argv[1], "seed-kmeans.mkm");
 
 	return ok ? 0 : 1;
 }

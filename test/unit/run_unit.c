@@ -73,6 +73,8 @@ main(void)
 	test_metrics();
 	test_format();
 	test_encode();
+	test_autoencoder();
+	test_kmeans();
 
 	printf("1..%d\n", checks_run);
 	printf("unit: %d passed, %d failed\n", checks_run - checks_failed,

@@ -3,6 +3,7 @@
  *		Unit tests of the value encoding shared by training and scoring:
  *		standardisation, NULL indicators, quantile bins and one-hot slots.
  */
+#include <math.h>
 #include <string.h>
 
 #include "model/encode.h"
@@ -42,6 +43,12 @@ test_numbers(void)
 			   "encode: NULL sets the indicator and no bin");
 	unit_check(f[0] == -7.0f && f[7] == -7.0f,
 			   "encode: slots outside the column are left alone");
+
+	col.log_transform = true;
+	mk_encode_number(&col, -(exp(2.0) - 1.0), false, f);
+	unit_close(f[1], (-2.0 - 20.0) / 10.0, 1e-6,
+			   "encode: the log transform maps -(e^2 - 1) to -2 before scaling");
+	col.log_transform = false;
 
 	col.null_indicator = false;
 	col.n_edges = 0;

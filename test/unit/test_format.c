@@ -3,9 +3,10 @@
  *		Tests of the model format and of mk_model_check().
  *
  * A few small models are built by hand: binary and multi-class
- * classification and regression, over a numeric column with a NULL
- * indicator, a categorical column and a plain numeric column.  Each must
- * survive a round trip field for field and re-serialise to the same bytes.
+ * classification, regression, and segmentation by an autoencoder and by
+ * k-means, over a numeric column with a NULL indicator, a categorical
+ * column and a binned numeric column.  Each must survive a round trip
+ * field for field and re-serialise to the same bytes.
  * Then the reader is attacked: every truncation, every single-bit flip,
  * foreign bytes, and targeted corruptions with the checksum recomputed, so
  * that the structural checks behind the CRC are reached; each must fail
@@ -36,10 +37,17 @@ typedef enum TestKind
 {
 	TEST_BINARY,
 	TEST_MULTI,
-	TEST_REGRESSION
+	TEST_REGRESSION,
+	TEST_AUTOENCODER,
+	TEST_KMEANS
 } TestKind;
 
-static const char *const kind_names[] = {"binary", "multi-class", "regression"};
+#define TEST_KIND_COUNT (TEST_KMEANS + 1)
+
+static const char *const kind_names[] = {
+	"binary", "multi-class", "regression", "autoencoder segmentation",
+	"k-means segmentation"
+};
 
 /* A copy of s in mk_alloc'd memory. */
 static char *
@@ -77,45 +85,51 @@ set_column(MkColumn *col, const char *name, MkColumnKind kind,
 }
 
 /*
- * Builds a valid model of the given kind, entirely mk_alloc'd so that
- * mk_model_free() releases it.  Features: "age" (numeric with a NULL slot,
- * 2), "color" (3 categories + NULL + unseen, 5), "income" (numeric, 1).
+ * Sets an autoencoder segmentation: encoder 12 -> 5 -> 3, decoder
+ * 3 -> 5 -> 12, four centres in the 3-wide latent space.
  */
 static void
-make_model(MkModel *m, TestKind kind)
+set_autoencoder(MkModel *m)
 {
-	static const char *const colors[] = {"blue", "cyan", "pink"};
+	MkMlpConfig *dec = &m->segments.decoder;
+
+	m->task = MK_TASK_SEGMENTATION;
+	m->mlp.n_dense = 2;
+	m->mlp.sizes[1] = 5;
+	m->mlp.sizes[2] = 3;
+	m->mlp.activation = MK_ACT_RELU;
+	m->segments.method = MK_SEGMENT_AUTOENCODER;
+	m->segments.k = 4;
+	m->segments.dim = 3;
+	dec->n_dense = 2;
+	dec->sizes[0] = 3;
+	dec->sizes[1] = 5;
+	dec->sizes[2] = 12;
+	dec->activation = MK_ACT_TANH;
+	dec->dropout = 0.0f;
+}
+
+/* Sets a k-means segmentation: no network, three centres in 12 slots. */
+static void
+set_kmeans(MkModel *m)
+{
+	m->task = MK_TASK_SEGMENTATION;
+	memset(&m->mlp, 0, sizeof(m->mlp));
+	m->segments.method = MK_SEGMENT_KMEANS;
+	m->segments.k = 3;
+	m->segments.dim = 12;
+}
+
+/* Sets a classification or regression target and its network. */
+static void
+set_predictor(MkModel *m, TestKind kind)
+{
 	static const char *const yes_no[] = {"false", "true"};
 	static const char *const animals[] = {"ant", "bee", "cat"};
-	MkPrep	   *prep = &m->prep;
 	MkTarget   *target = &m->target;
-	size_t		n;
-	size_t		i;
 
-	memset(m, 0, sizeof(*m));
 	m->task = kind == TEST_REGRESSION ?
 		MK_TASK_REGRESSION : MK_TASK_CLASSIFICATION;
-
-	prep->n_columns = 3;
-	prep->columns = mk_alloc(3 * sizeof(MkColumn));
-	set_column(&prep->columns[0], "age", MK_COLUMN_NUMERIC, 41.5, 12.25, true);
-	set_column(&prep->columns[1], "color", MK_COLUMN_CATEGORICAL, 0, 0, false);
-	prep->columns[1].n_categories = 3;
-	prep->columns[1].categories = dup_texts(colors, 3);
-	set_column(&prep->columns[2], "income", MK_COLUMN_NUMERIC, -3e4, 1.5e4,
-			   false);
-	prep->columns[2].n_edges = 3;
-	prep->columns[2].edges = mk_alloc(3 * sizeof(double));
-	prep->columns[2].edges[0] = -4e4;
-	prep->columns[2].edges[1] = -2.5e4;
-	prep->columns[2].edges[2] = 1e3;
-	prep->columns[0].offset = 0;
-	prep->columns[1].offset = 2;
-	prep->columns[2].offset = 7;
-	prep->n_features = 12;
-
-	m->mlp.sizes[0] = 12;
-	m->mlp.dropout = 0.25f;
 	switch (kind)
 	{
 		case TEST_BINARY:
@@ -138,7 +152,7 @@ make_model(MkModel *m, TestKind kind)
 			m->mlp.sizes[1] = 3;
 			m->mlp.activation = MK_ACT_TANH;
 			break;
-		case TEST_REGRESSION:
+		default:
 			target->name = dup_text("price");
 			target->type = MK_LABEL_FLOAT;
 			target->mean = 3.5;
@@ -150,20 +164,129 @@ make_model(MkModel *m, TestKind kind)
 			m->mlp.activation = MK_ACT_SIGMOID;
 			break;
 	}
+}
 
-	n = mk_mlp_num_params(&m->mlp);
-	m->params = mk_alloc(n * sizeof(float));
-	for (i = 0; i < n; i++)
-		m->params[i] = (float) (sin(0.7 * (double) i) * 0.5);
-	m->params[0] = -0.0f;		/* bits must survive, sign included */
+/* Parameters a model holds: its network's, plus an autoencoder's decoder's. */
+static size_t
+num_params(const MkModel *m)
+{
+	size_t		n = mk_mlp_num_params(&m->mlp);
+
+	if (m->task == MK_TASK_SEGMENTATION &&
+		m->segments.method == MK_SEGMENT_AUTOENCODER)
+		n += mk_mlp_num_params(&m->segments.decoder);
+	return n;
+}
+
+/*
+ * Builds a valid model of the given kind, entirely mk_alloc'd so that
+ * mk_model_free() releases it.  Features: "age" (numeric with a NULL slot,
+ * 2), "color" (3 categories + NULL + unseen, 5), "income" (numeric with 3
+ * bin edges, 1 + 4).
+ */
+static void
+make_model(MkModel *m, TestKind kind)
+{
+	static const char *const colors[] = {"blue", "cyan", "pink"};
+	MkPrep	   *prep = &m->prep;
+	size_t		n;
+	size_t		i;
+
+	memset(m, 0, sizeof(*m));
+	prep->n_columns = 3;
+	prep->columns = mk_alloc(3 * sizeof(MkColumn));
+	set_column(&prep->columns[0], "age", MK_COLUMN_NUMERIC, 41.5, 12.25, true);
+	set_column(&prep->columns[1], "color", MK_COLUMN_CATEGORICAL, 0, 0, false);
+	prep->columns[1].n_categories = 3;
+	prep->columns[1].categories = dup_texts(colors, 3);
+	set_column(&prep->columns[2], "income", MK_COLUMN_NUMERIC, -3e4, 1.5e4,
+			   false);
+	prep->columns[2].log_transform = true;
+	prep->columns[2].n_edges = 3;
+	prep->columns[2].edges = mk_alloc(3 * sizeof(double));
+	prep->columns[2].edges[0] = -4e4;
+	prep->columns[2].edges[1] = -2.5e4;
+	prep->columns[2].edges[2] = 1e3;
+	prep->columns[0].offset = 0;
+	prep->columns[1].offset = 2;
+	prep->columns[2].offset = 7;
+	prep->n_features = 12;
+
+	m->mlp.sizes[0] = 12;
+	m->mlp.dropout = 0.25f;
+	if (kind == TEST_AUTOENCODER)
+		set_autoencoder(m);
+	else if (kind == TEST_KMEANS)
+		set_kmeans(m);
+	else
+		set_predictor(m, kind);
+
+	n = num_params(m);
+	if (n > 0)
+	{
+		m->params = mk_alloc(n * sizeof(float));
+		for (i = 0; i < n; i++)
+			m->params[i] = (float) (sin(0.7 * (double) i) * 0.5);
+		m->params[0] = -0.0f;	/* bits must survive, sign included */
+	}
+	if (m->task == MK_TASK_SEGMENTATION)
+	{
+		n = (size_t) m->segments.k * m->segments.dim;
+		m->segments.centroids = mk_alloc(n * sizeof(float));
+		for (i = 0; i < n; i++)
+			m->segments.centroids[i] = (float) (cos(1.3 * (double) i) * 2.0);
+		m->segments.centroids[1] = -0.0f;
+	}
 	m->spec_json = dup_text("{\"hidden\": [4], \"epochs\": 10}");
 	m->metrics_json = dup_text("{\"loss\": 0.125, \"note\": \"caf\xc3\xa9\"}");
+}
+
+/* True when two texts, either of which may be NULL, are equal. */
+static bool
+same_text(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* True when two network configurations are equal in every field. */
+static bool
+same_config(const MkMlpConfig *a, const MkMlpConfig *b)
+{
+	int			i;
+
+	if (a->n_dense != b->n_dense || a->activation != b->activation ||
+		a->dropout != b->dropout)
+		return false;
+	for (i = 0; i <= MK_MLP_MAX_DENSE; i++)
+		if (a->sizes[i] != b->sizes[i])
+			return false;
+	return true;
+}
+
+/* Describes the first difference between two models' segments, or NULL. */
+static const char *
+segments_diff(const MkSegments *a, const MkSegments *b)
+{
+	if (a->method != b->method || a->k != b->k || a->dim != b->dim)
+		return "segments";
+	if (!same_config(&a->decoder, &b->decoder))
+		return "decoder";
+	if ((a->centroids == NULL) != (b->centroids == NULL))
+		return "centroids";
+	if (a->centroids != NULL &&
+		memcmp(a->centroids, b->centroids,
+			   (size_t) a->k * a->dim * sizeof(float)) != 0)
+		return "centroid values";
+	return NULL;
 }
 
 /* Describes the first difference between two models, or NULL. */
 static const char *
 model_diff(const MkModel *a, const MkModel *b)
 {
+	const char *diff;
 	int			i;
 	int			c;
 
@@ -180,7 +303,8 @@ model_diff(const MkModel *a, const MkModel *b)
 		if (strcmp(x->name, y->name) != 0 || x->kind != y->kind ||
 			x->offset != y->offset || x->mean != y->mean ||
 			x->scale != y->scale || x->null_indicator != y->null_indicator ||
-			x->n_categories != y->n_categories || x->n_edges != y->n_edges)
+			x->n_categories != y->n_categories || x->n_edges != y->n_edges ||
+			x->log_transform != y->log_transform)
 			return "column";
 		for (c = 0; c < x->n_edges; c++)
 			if (x->edges[c] != y->edges[c])
@@ -189,26 +313,27 @@ model_diff(const MkModel *a, const MkModel *b)
 			if (strcmp(x->categories[c], y->categories[c]) != 0)
 				return "category";
 	}
-	if (strcmp(a->target.name, b->target.name) != 0 ||
+	if (!same_text(a->target.name, b->target.name) ||
 		a->target.type != b->target.type ||
 		a->target.n_classes != b->target.n_classes ||
 		a->target.positive != b->target.positive ||
 		a->target.mean != b->target.mean ||
 		a->target.scale != b->target.scale)
 		return "target";
+	if ((a->target.classes == NULL) != (b->target.classes == NULL))
+		return "classes";
 	for (c = 0; c < a->target.n_classes; c++)
 		if (strcmp(a->target.classes[c], b->target.classes[c]) != 0)
 			return "class";
-	if (a->mlp.n_dense != b->mlp.n_dense ||
-		a->mlp.activation != b->mlp.activation ||
-		a->mlp.dropout != b->mlp.dropout)
+	if (!same_config(&a->mlp, &b->mlp))
 		return "mlp";
-	for (i = 0; i <= a->mlp.n_dense; i++)
-		if (a->mlp.sizes[i] != b->mlp.sizes[i])
-			return "mlp sizes";
-	if (memcmp(a->params, b->params,
-			   mk_mlp_num_params(&a->mlp) * sizeof(float)) != 0)
+	if ((a->params == NULL) != (b->params == NULL))
+		return "params present";
+	if (a->params != NULL &&
+		memcmp(a->params, b->params, num_params(a) * sizeof(float)) != 0)
 		return "params";
+	if ((diff = segments_diff(&a->segments, &b->segments)) != NULL)
+		return diff;
 	if (strcmp(a->spec_json, b->spec_json) != 0)
 		return "spec";
 	if (strcmp(a->metrics_json, b->metrics_json) != 0)
@@ -336,6 +461,73 @@ insert_bytes(const uint8_t *buf, size_t len, size_t pos, size_t extra,
 	return out;
 }
 
+/*
+ * Where section name lies in buf, from its kind byte to the end of its
+ * payload: [*start, *end).
+ */
+static void
+section_span(const uint8_t *buf, size_t len, const char *name,
+			 size_t *start, size_t *end)
+{
+	size_t		at = section_at(buf, len, name);
+	size_t		count = 1;
+	int			d;
+
+	*start = at - 3 - strlen(name);
+	if (buf[*start] == 1)		/* a blob: its length, then its bytes */
+	{
+		*end = at + 4 + get_le32(buf + at);
+		return;
+	}
+	for (d = 0; d < buf[at]; d++)
+		count *= get_le32(buf + at + 1 + 4 * d);
+	*end = at + 1 + 4 * (size_t) buf[at] + 4 * count;
+}
+
+/*
+ * A resealed copy of buf with section name, taken from src, inserted just
+ * after section after; *out_len gets its length.
+ */
+static uint8_t *
+splice_section(const uint8_t *buf, size_t len, const char *after,
+			   const uint8_t *src, size_t src_len, const char *name,
+			   size_t *out_len)
+{
+	size_t		from;
+	size_t		to;
+	size_t		skip;
+	size_t		pos;
+	uint8_t    *out;
+
+	section_span(src, src_len, name, &from, &to);
+	section_span(buf, len, after, &skip, &pos);
+	out = mk_alloc(len + (to - from));
+	memcpy(out, buf, pos);
+	memcpy(out + pos, src + from, to - from);
+	memcpy(out + pos + (to - from), buf + pos, len - pos);
+	*out_len = len + (to - from);
+	reseal(out, *out_len);
+	return out;
+}
+
+/* A resealed copy of buf without section name; *out_len gets its length. */
+static uint8_t *
+cut_section(const uint8_t *buf, size_t len, const char *name,
+			size_t *out_len)
+{
+	size_t		start;
+	size_t		end;
+	uint8_t    *out;
+
+	section_span(buf, len, name, &start, &end);
+	out = mk_alloc(len - (end - start));
+	memcpy(out, buf, start);
+	memcpy(out + start, buf + end, len - end);
+	*out_len = len - (end - start);
+	reseal(out, *out_len);
+	return out;
+}
+
 /* Round trip of one kind of model: fields equal, bytes identical. */
 static void
 test_round_trip(TestKind kind)
@@ -408,7 +600,7 @@ test_truncation(TestKind kind)
 
 /* Every single-bit flip fails; past the header, with a checksum mismatch. */
 static void
-test_bit_flips(void)
+test_bit_flips(TestKind kind)
 {
 	MkModel		m;
 	uint8_t    *bytes;
@@ -419,7 +611,7 @@ test_bit_flips(void)
 	char		err[256];
 	int			bit;
 
-	make_model(&m, TEST_BINARY);
+	make_model(&m, kind);
 	bytes = mk_model_write(&m, &len);
 	for (i = 0; i < len; i++)
 	{
@@ -439,10 +631,10 @@ test_bit_flips(void)
 			bytes[i] ^= (uint8_t) (1 << bit);
 		}
 	}
-	unit_check(bad == 0, "format: each of %zu single-bit flips fails (%zu did not)",
-			   len * 8, bad);
-	unit_check(not_crc == 0, "format: flips outside magic, version, length fail the checksum (%zu not)",
-			   not_crc);
+	unit_check(bad == 0, "format: each of %zu bit flips of a %s model fails (%zu did not)",
+			   len * 8, kind_names[kind], bad);
+	unit_check(not_crc == 0, "format: %s flips past the header fields fail the checksum (%zu not)",
+			   kind_names[kind], not_crc);
 	mk_free(bytes);
 	mk_model_free(&m);
 }
@@ -462,9 +654,9 @@ test_header_errors(const uint8_t *good, size_t len, uint8_t *buf)
 				 "format version 7");
 
 	memcpy(buf, good, len);
-	put_le32(buf + TASK_AT, 3);
+	put_le32(buf + TASK_AT, 4);
 	reseal(buf, len);
-	expect_error(buf, len, "unknown task 3", "task 3");
+	expect_error(buf, len, "unknown task 4", "task 4");
 
 	memcpy(buf, good, len);
 	put_le32(buf + LENGTH_AT, (uint32_t) len + 1);
@@ -703,6 +895,303 @@ test_corruptions(void)
 	mk_free(buf);
 	mk_free(good);
 	mk_model_free(&m);
+}
+
+/* Expects reading a section-spliced copy of buf to fail with want. */
+static void
+expect_splice_error(const uint8_t *buf, size_t len, const char *after,
+					const uint8_t *src, size_t src_len, const char *name,
+					const char *want, const char *what)
+{
+	size_t		out_len;
+	uint8_t    *out = splice_section(buf, len, after, src, src_len, name,
+									 &out_len);
+
+	expect_error(out, out_len, want, what);
+	mk_free(out);
+}
+
+/* Expects reading a copy of buf without section name to fail with want. */
+static void
+expect_cut_error(const uint8_t *buf, size_t len, const char *name,
+				 const char *want, const char *what)
+{
+	size_t		out_len;
+	uint8_t    *out = cut_section(buf, len, name, &out_len);
+
+	expect_error(out, out_len, want, what);
+	mk_free(out);
+}
+
+/*
+ * Corruptions of an autoencoder segmentation's "segments" blob, where
+ * after the blob's length come method (at + 4), k (at + 5), dim (at + 9)
+ * and the decoder's n_dense (at + 13), activation (at + 14), dropout and
+ * sizes (at + 19 on).
+ */
+static void
+test_autoencoder_blob_errors(const uint8_t *good, size_t len, uint8_t *buf)
+{
+	size_t		at = section_at(good, len, "segments");
+	size_t		c = section_at(good, len, "centroids");
+
+	memcpy(buf, good, len);
+	buf[at + 4] = 9;
+	reseal(buf, len);
+	expect_error(buf, len, "unknown segmentation method 9",
+				 "an unknown segmentation method");
+
+	memcpy(buf, good, len);
+	buf[at + 4] = MK_SEGMENT_KMEANS;
+	reseal(buf, len);
+	expect_error(buf, len, "18 bytes left over in section \"segments\"",
+				 "an autoencoder relabelled k-means");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at + 5, 0);
+	reseal(buf, len);
+	expect_error(buf, len, "0 segments (1 to 1000 allowed)", "k = 0");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at + 5, MK_MAX_SEGMENTS + 1);
+	reseal(buf, len);
+	expect_error(buf, len, "1001 segments (1 to 1000 allowed)", "k = 1001");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at + 9, 0xffffffffu);
+	reseal(buf, len);
+	expect_error(buf, len, "centroid width -1 (must be at least 1)",
+				 "a negative centroid width");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at + 5, 5);
+	reseal(buf, len);
+	expect_error(buf, len, "section \"centroids\" has shape [4, 3], expected [5, 3]",
+				 "k disagreeing with the centroids");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at + 9, 4);
+	reseal(buf, len);
+	expect_error(buf, len, "section \"centroids\" has shape [4, 3], expected [4, 4]",
+				 "dim disagreeing with the centroids");
+
+	/* [6, 2] holds as many floats as [4, 3]: only mk_model_check objects */
+	memcpy(buf, good, len);
+	put_le32(buf + at + 5, 6);
+	put_le32(buf + at + 9, 2);
+	put_le32(buf + c + 1, 6);
+	put_le32(buf + c + 5, 2);
+	reseal(buf, len);
+	expect_error(buf, len, "invalid model: encoder output width 3, expected 2",
+				 "a latent width other than the encoder's output");
+
+	memcpy(buf, good, len);
+	buf[at + 13] = 9;
+	reseal(buf, len);
+	expect_error(buf, len, "decoder has 9 dense layers (1 to 8 allowed)",
+				 "a decoder of 9 layers");
+
+	memcpy(buf, good, len);
+	buf[at + 13] = 3;
+	reseal(buf, len);
+	expect_error(buf, len, "truncated in section \"segments\"",
+				 "a decoder with more layers than sizes");
+
+	memcpy(buf, good, len);
+	buf[at + 14] = 77;
+	reseal(buf, len);
+	expect_error(buf, len, "invalid decoder configuration: unknown activation",
+				 "an unknown decoder activation");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at + 27, 11);	/* the decoder's output width */
+	reseal(buf, len);
+	expect_error(buf, len, "section \"decoder1.weight\" has shape [12, 5], expected [11, 5]",
+				 "a decoder sized apart from its tensors");
+}
+
+/* Autoencoder segmentation corruptions outside the "segments" blob. */
+static void
+test_autoencoder_errors(const uint8_t *good, size_t len,
+						const uint8_t *binary, size_t binary_len)
+{
+	uint8_t    *buf = mk_alloc(len);
+	size_t		at;
+	uint32_t	out;
+
+	test_autoencoder_blob_errors(good, len, buf);
+
+	memcpy(buf, good, len);
+	put_le32(buf + TASK_AT, MK_TASK_CLASSIFICATION);
+	reseal(buf, len);
+	expect_error(buf, len, "unexpected section \"segments\" (only a segmentation model has one)",
+				 "an autoencoder relabelled a classifier");
+
+	memcpy(buf, good, len);
+	at = section_at(buf, len, "decoder1.bias");
+	buf[at - 6] = '5';
+	reseal(buf, len);
+	expect_error(buf, len, "unexpected section \"decoder5.bias\" (the decoder has 2 dense layers)",
+				 "a section for a layer the decoder lacks");
+
+	memcpy(buf, good, len);
+	at = section_at(buf, len, "decoder0.weight");
+	out = get_le32(buf + at + 1);
+	put_le32(buf + at + 1, get_le32(buf + at + 5));
+	put_le32(buf + at + 5, out);
+	reseal(buf, len);
+	expect_error(buf, len, "section \"decoder0.weight\" has shape [3, 5], expected [5, 3]",
+				 "a transposed decoder weight");
+
+	memcpy(buf, good, len);
+	at = section_at(buf, len, "centroids");
+	put_le32(buf + at + 9, 0x7fc00000u);
+	reseal(buf, len);
+	expect_error(buf, len, "invalid model: centroid value 0 of 12 is not finite",
+				 "a NaN centroid");
+
+	memcpy(buf, good, len);
+	at = section_at(buf, len, "centroids");
+	put_le32(buf + at + 1, 0xffffffffu);
+	reseal(buf, len);
+	expect_error(buf, len, "truncated in section \"centroids\"",
+				 "a huge centroid count");
+
+	expect_cut_error(good, len, "centroids", "missing section \"centroids\"",
+					 "an autoencoder without centroids");
+	expect_cut_error(good, len, "decoder1.bias",
+					 "missing section \"decoder1.bias\"",
+					 "a decoder without its last bias");
+	expect_cut_error(good, len, "mlp", "missing section \"mlp\"",
+					 "an autoencoder without its encoder");
+	expect_cut_error(good, len, "segments", "missing section \"segments\"",
+					 "a segmentation without segments");
+	expect_splice_error(good, len, "prep", binary, binary_len, "target",
+						"unexpected section \"target\" (a segmentation model has none)",
+						"a segmentation with a target");
+	mk_free(buf);
+}
+
+/* k-means segmentation corruptions. */
+static void
+test_kmeans_errors(const uint8_t *good, size_t len,
+				   const uint8_t *binary, size_t binary_len,
+				   const uint8_t *autoencoder, size_t autoencoder_len)
+{
+	uint8_t    *buf = mk_alloc(len);
+	size_t		at = section_at(good, len, "segments");
+	size_t		c = section_at(good, len, "centroids");
+
+	memcpy(buf, good, len);
+	buf[at + 4] = MK_SEGMENT_AUTOENCODER;
+	reseal(buf, len);
+	expect_error(buf, len, "truncated in section \"segments\"",
+				 "k-means relabelled an autoencoder");
+
+	memcpy(buf, good, len);
+	buf[at + 4] = 0;
+	reseal(buf, len);
+	expect_error(buf, len, "unknown segmentation method 0",
+				 "segmentation method 0");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at + 9, 11);
+	reseal(buf, len);
+	expect_error(buf, len, "section \"centroids\" has shape [3, 12], expected [3, 11]",
+				 "a k-means dim disagreeing with the centroids");
+
+	/* [6, 6] holds as many floats as [3, 12]: only mk_model_check objects */
+	memcpy(buf, good, len);
+	put_le32(buf + at + 5, 6);
+	put_le32(buf + at + 9, 6);
+	put_le32(buf + c + 1, 6);
+	put_le32(buf + c + 5, 6);
+	reseal(buf, len);
+	expect_error(buf, len, "invalid model: k-means centroid width 6, but the columns fill 12 slots",
+				 "k-means centres narrower than the features");
+
+	memcpy(buf, good, len);
+	put_le32(buf + TASK_AT, MK_TASK_REGRESSION);
+	reseal(buf, len);
+	expect_error(buf, len, "missing section \"mlp\"",
+				 "k-means relabelled a regression");
+
+	expect_cut_error(good, len, "centroids", "missing section \"centroids\"",
+					 "k-means without centroids");
+	expect_splice_error(good, len, "prep", binary, binary_len, "mlp",
+						"unexpected section \"mlp\" (a k-means model has no network)",
+						"k-means with a network configuration");
+	expect_splice_error(good, len, "segments", binary, binary_len,
+						"dense0.weight",
+						"unexpected section \"dense0.weight\" (a k-means model has no network)",
+						"k-means with a dense layer");
+	expect_splice_error(good, len, "segments", autoencoder, autoencoder_len,
+						"decoder0.weight",
+						"unexpected section \"decoder0.weight\" (the model has no decoder)",
+						"k-means with a decoder layer");
+	mk_free(buf);
+}
+
+/* Segmentation sections in a classifier. */
+static void
+test_predictor_segment_errors(const uint8_t *good, size_t len,
+							  const uint8_t *autoencoder,
+							  size_t autoencoder_len)
+{
+	uint8_t    *buf = mk_alloc(len);
+
+	memcpy(buf, good, len);
+	put_le32(buf + TASK_AT, MK_TASK_SEGMENTATION);
+	reseal(buf, len);
+	expect_error(buf, len, "missing section \"segments\"",
+				 "a classifier relabelled a segmentation");
+
+	expect_splice_error(good, len, "mlp", autoencoder, autoencoder_len,
+						"segments",
+						"unexpected section \"segments\" (only a segmentation model has one)",
+						"a classifier with segments");
+	expect_splice_error(good, len, "dense1.bias", autoencoder,
+						autoencoder_len, "centroids",
+						"unexpected section \"centroids\" (only a segmentation model has one)",
+						"a classifier with centroids");
+	expect_splice_error(good, len, "dense1.bias", autoencoder,
+						autoencoder_len, "decoder0.bias",
+						"unexpected section \"decoder0.bias\" (the model has no decoder)",
+						"a classifier with a decoder layer");
+	mk_free(buf);
+}
+
+/* Targeted corruptions of segmentation models and of their sections. */
+static void
+test_segment_corruptions(void)
+{
+	MkModel		m;
+	uint8_t    *binary;
+	uint8_t    *autoencoder;
+	uint8_t    *kmeans;
+	size_t		binary_len;
+	size_t		autoencoder_len;
+	size_t		kmeans_len;
+
+	make_model(&m, TEST_BINARY);
+	binary = mk_model_write(&m, &binary_len);
+	mk_model_free(&m);
+	make_model(&m, TEST_AUTOENCODER);
+	autoencoder = mk_model_write(&m, &autoencoder_len);
+	mk_model_free(&m);
+	make_model(&m, TEST_KMEANS);
+	kmeans = mk_model_write(&m, &kmeans_len);
+	mk_model_free(&m);
+
+	test_autoencoder_errors(autoencoder, autoencoder_len, binary, binary_len);
+	test_kmeans_errors(kmeans, kmeans_len, binary, binary_len, autoencoder,
+					   autoencoder_len);
+	test_predictor_segment_errors(binary, binary_len, autoencoder,
+								  autoencoder_len);
+
+	mk_free(binary);
+	mk_free(autoencoder);
+	mk_free(kmeans);
 }
 
 /* Bytes from elsewhere fail, and a short error buffer is safe. */
@@ -948,20 +1437,200 @@ test_check_network(void)
 	mk_model_free(&m);
 }
 
+/* mk_model_check rejects the breaks of an autoencoder's invariants. */
+static void
+test_check_segments(void)
+{
+	MkModel		m;
+	MkMlpConfig *dec = &m.segments.decoder;
+	char		want[64];
+	float	   *saved;
+	uint8_t    *bytes;
+	size_t		len = 1;
+	size_t		n;
+
+	make_model(&m, TEST_AUTOENCODER);
+	unit_check(mk_model_check(&m) == NULL,
+			   "check: an autoencoder segmentation is valid");
+	m.target.name = dup_text("y");
+	expect_invalid(&m, "segmentation model has a target",
+				   "a segmentation with a target name");
+	mk_free(m.target.name);
+	m.target.name = NULL;
+	m.target.scale = 1.0;
+	expect_invalid(&m, "segmentation model has a target",
+				   "a segmentation with a target scale");
+	m.target.scale = 0.0;
+
+	m.segments.method = 9;
+	expect_invalid(&m, "unknown segmentation method 9",
+				   "an unknown segmentation method");
+	m.segments.method = MK_SEGMENT_AUTOENCODER;
+	m.segments.k = 0;
+	expect_invalid(&m, "0 segments (1 to 1000 allowed)", "k = 0");
+	m.segments.k = MK_MAX_SEGMENTS + 1;
+	expect_invalid(&m, "1001 segments", "k = 1001");
+	m.segments.k = 4;
+	m.segments.dim = 0;
+	expect_invalid(&m, "centroid width 0 (must be at least 1)", "dim = 0");
+	m.segments.dim = 4;
+	expect_invalid(&m, "encoder output width 3, expected 4",
+				   "a latent width other than the encoder's output");
+	m.segments.dim = 3;
+
+	m.mlp.sizes[0] = 13;
+	expect_invalid(&m, "encoder input width 13, expected 12",
+				   "an encoder input width other than the features'");
+	m.mlp.sizes[0] = 12;
+	m.mlp.dropout = 1.5f;
+	expect_invalid(&m, "encoder: dropout", "an encoder dropout of 1.5");
+	m.mlp.dropout = 0.25f;
+	dec->sizes[0] = 4;
+	expect_invalid(&m, "decoder input width 4, expected 3",
+				   "a decoder input width other than the latent width");
+	dec->sizes[0] = 3;
+	dec->sizes[2] = 11;
+	expect_invalid(&m, "decoder output width 11, expected 12",
+				   "a decoder output width other than the features'");
+	dec->sizes[2] = 12;
+	dec->activation = 0;
+	expect_invalid(&m, "decoder: unknown activation",
+				   "an unknown decoder activation");
+	dec->activation = MK_ACT_TANH;
+	dec->n_dense = 0;
+	expect_invalid(&m, "decoder: ", "a decoder without layers");
+	dec->n_dense = 2;
+
+	/* the last parameter is the decoder's: it must be counted and checked */
+	n = mk_mlp_num_params(&m.mlp) + mk_mlp_num_params(dec);
+	m.params[n - 1] = NAN;
+	snprintf(want, sizeof(want), "parameter %zu of %zu is not finite",
+			 n - 1, n);
+	expect_invalid(&m, want, "a NaN decoder parameter");
+	m.params[n - 1] = 0.5f;
+	saved = m.params;
+	m.params = NULL;
+	expect_invalid(&m, "parameters are missing",
+				   "an autoencoder without parameters");
+	m.params = saved;
+
+	m.segments.centroids[11] = INFINITY;
+	expect_invalid(&m, "centroid value 11 of 12 is not finite",
+				   "an infinite centroid");
+	bytes = mk_model_write(&m, &len);
+	unit_check(bytes == NULL && len == 0,
+			   "format: a segmentation with an infinite centroid is not written");
+	m.segments.centroids[11] = 0.0f;
+	saved = m.segments.centroids;
+	m.segments.centroids = NULL;
+	expect_invalid(&m, "centroids are missing",
+				   "a segmentation without centroids");
+	m.segments.centroids = saved;
+
+	unit_check(mk_model_check(&m) == NULL,
+			   "check: the repaired autoencoder is valid");
+	mk_model_free(&m);
+}
+
+/* mk_model_check rejects the breaks of a k-means model's invariants. */
+static void
+test_check_kmeans(void)
+{
+	MkModel		m;
+
+	make_model(&m, TEST_KMEANS);
+	unit_check(mk_model_check(&m) == NULL,
+			   "check: a k-means segmentation is valid");
+	m.mlp.n_dense = 1;
+	expect_invalid(&m, "k-means model has a network",
+				   "k-means with a dense layer");
+	m.mlp.n_dense = 0;
+	m.mlp.activation = MK_ACT_RELU;
+	expect_invalid(&m, "k-means model has a network",
+				   "k-means with an activation");
+	m.mlp.activation = 0;
+	m.mlp.sizes[0] = 12;
+	expect_invalid(&m, "k-means model has a network",
+				   "k-means with a network input width");
+	m.mlp.sizes[0] = 0;
+	m.params = mk_alloc(4 * sizeof(float));
+	expect_invalid(&m, "k-means model has parameters",
+				   "k-means with parameters");
+	mk_free(m.params);
+	m.params = NULL;
+	m.segments.decoder.n_dense = 1;
+	expect_invalid(&m, "k-means model has a decoder",
+				   "k-means with a decoder");
+	m.segments.decoder.n_dense = 0;
+	m.segments.dim = 11;
+	expect_invalid(&m, "k-means centroid width 11, but the columns fill 12 slots",
+				   "k-means centres narrower than the features");
+	m.segments.dim = 12;
+	m.target.type = MK_LABEL_BOOL;
+	expect_invalid(&m, "segmentation model has a target",
+				   "k-means with a label type");
+	m.target.type = 0;
+	m.segments.centroids[35] = NAN;
+	expect_invalid(&m, "centroid value 35 of 36 is not finite",
+				   "a NaN k-means centroid");
+	m.segments.centroids[35] = 1.0f;
+	unit_check(mk_model_check(&m) == NULL,
+			   "check: the repaired k-means model is valid");
+	mk_model_free(&m);
+}
+
+/* mk_model_check rejects segments in classification and regression. */
+static void
+test_check_no_segments(void)
+{
+	MkModel		m;
+
+	make_model(&m, TEST_BINARY);
+	m.segments.k = 3;
+	expect_invalid(&m, "classification model has segments",
+				   "a classifier with k");
+	m.segments.k = 0;
+	m.segments.centroids = mk_alloc(4 * sizeof(float));
+	expect_invalid(&m, "classification model has segments",
+				   "a classifier with centroids");
+	mk_free(m.segments.centroids);
+	m.segments.centroids = NULL;
+	m.segments.decoder.dropout = 0.5f;
+	expect_invalid(&m, "classification model has segments",
+				   "a classifier with a decoder dropout");
+	m.segments.decoder.dropout = 0.0f;
+	unit_check(mk_model_check(&m) == NULL,
+			   "check: the classifier without segments is valid");
+	mk_model_free(&m);
+
+	make_model(&m, TEST_REGRESSION);
+	m.segments.method = MK_SEGMENT_KMEANS;
+	expect_invalid(&m, "regression model has segments",
+				   "a regression with a segmentation method");
+	m.segments.method = 0;
+	mk_model_free(&m);
+}
+
 /* The format's test group. */
 void
 test_format(void)
 {
 	int			kind;
 
-	for (kind = TEST_BINARY; kind <= TEST_REGRESSION; kind++)
+	for (kind = 0; kind < TEST_KIND_COUNT; kind++)
 		test_round_trip(kind);
-	for (kind = TEST_BINARY; kind <= TEST_REGRESSION; kind++)
+	for (kind = 0; kind < TEST_KIND_COUNT; kind++)
 		test_truncation(kind);
-	test_bit_flips();
+	test_bit_flips(TEST_BINARY);
+	test_bit_flips(TEST_AUTOENCODER);
+	test_bit_flips(TEST_KMEANS);
 	test_corruptions();
+	test_segment_corruptions();
 	test_foreign_bytes();
 	test_check_prep();
 	test_check_target();
 	test_check_network();
+	test_check_segments();
+	test_check_kmeans();
+	test_check_no_segments();
 }

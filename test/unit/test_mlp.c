@@ -189,39 +189,15 @@ numeric_gradient(MlpCase *mc, float *x, size_t n, float *grad)
 	}
 }
 
-/*
- * The gradient with respect to the input, row by row.  Rows are
- * independent, so with the upstream gradient kept for row b only, the
- * first layer's bias gradient is d L / d z0 of that row, and
- * d L / d x[b] = W0^T (d L / d b0).  The whole batch is run each time so
- * that the dropout masks are the ones the objective sees.
- */
+/* dx[MB, sizes[0]] = d L / d x from one training forward and backward. */
 static void
 input_gradient(MlpCase *mc, float *dx)
 {
-	int			C = mc->cfg.sizes[0];
-	int			OC = mc->cfg.sizes[1];
-	int			K = mc->cfg.sizes[mc->cfg.n_dense];
-	float	   *row_R = floats(MB * K);
-
-	for (int b = 0; b < MB; b++)
-	{
-		memset(row_R, 0, MB * K * sizeof(float));
-		memcpy(row_R + b * K, mc->R + b * K, K * sizeof(float));
-		case_forward(mc, 0, MB);
-		memset(mc->grads, 0, mc->n_params * sizeof(float));
-		mk_mlp_backward(&mc->cfg, &mc->g, mc->acts, &mc->p, row_R, mc->x,
-						MB);
-		for (int c = 0; c < C; c++)
-		{
-			double		sum = 0.0;
-
-			for (int o = 0; o < OC; o++)
-				sum += (double) mc->g.bias[0][o] * mc->p.weight[0][o * C + c];
-			dx[b * C + c] = (float) sum;
-		}
-	}
-	mk_free(row_R);
+	memset(dx, 0, MB * mc->cfg.sizes[0] * sizeof(float));
+	case_forward(mc, 0, MB);
+	memset(mc->grads, 0, mc->n_params * sizeof(float));
+	mk_mlp_backward(&mc->cfg, &mc->g, dx, mc->acts, &mc->p, mc->R, mc->x,
+					MB);
 }
 
 /* Smallest distance of any row to a ReLU kink under the current params. */
@@ -257,7 +233,7 @@ test_mlp_gradients(MkActivation act, float dropout, const char *name)
 	num = floats(mc.n_params);
 	dx = floats(nx);
 	case_forward(&mc, 0, MB);
-	mk_mlp_backward(&mc.cfg, &mc.g, mc.acts, &mc.p, mc.R, mc.x, MB);
+	mk_mlp_backward(&mc.cfg, &mc.g, NULL, mc.acts, &mc.p, mc.R, mc.x, MB);
 	numeric_gradient(&mc, mc.params, mc.n_params, num);
 	unit_check(unit_max_rel_diff(mc.grads, num, mc.n_params) < 1e-2,
 			   "mlp: %s parameter gradients match finite differences (%.2g)",
@@ -272,24 +248,45 @@ test_mlp_gradients(MkActivation act, float dropout, const char *name)
 	mlp_case_free(&mc);
 }
 
-/* Backward accumulates: two passes give twice the gradients. */
+/*
+ * Backward accumulates: two passes give twice the parameter and input
+ * gradients; asking for the input gradient leaves the others unchanged.
+ */
 static void
 test_mlp_accumulates(void)
 {
 	MlpCase		mc;
-	float	   *once;
+	float	   *once,
+			   *dx,
+			   *dx_twice;
+	size_t		nx = MB * 4;
 
 	mlp_case(&mc, MK_ACT_TANH, 0.0f, 5);
 	once = floats(mc.n_params);
+	dx = floats(nx);
+	dx_twice = floats(nx);
 	case_forward(&mc, 0, MB);
-	mk_mlp_backward(&mc.cfg, &mc.g, mc.acts, &mc.p, mc.R, mc.x, MB);
+	mk_mlp_backward(&mc.cfg, &mc.g, NULL, mc.acts, &mc.p, mc.R, mc.x, MB);
+	memcpy(once, mc.grads, mc.n_params * sizeof(float));
+	memset(mc.grads, 0, mc.n_params * sizeof(float));
+	case_forward(&mc, 0, MB);
+	mk_mlp_backward(&mc.cfg, &mc.g, dx, mc.acts, &mc.p, mc.R, mc.x, MB);
+	unit_check(memcmp(once, mc.grads, mc.n_params * sizeof(float)) == 0,
+			   "mlp: the input gradient leaves the parameter gradients as "
+			   "they are");
 	for (size_t i = 0; i < mc.n_params; i++)
 		once[i] = 2.0f * mc.grads[i];
+	for (size_t i = 0; i < nx; i++)
+		dx_twice[i] = 2.0f * dx[i];
 	case_forward(&mc, 0, MB);
-	mk_mlp_backward(&mc.cfg, &mc.g, mc.acts, &mc.p, mc.R, mc.x, MB);
+	mk_mlp_backward(&mc.cfg, &mc.g, dx, mc.acts, &mc.p, mc.R, mc.x, MB);
 	unit_check(unit_max_rel_diff(mc.grads, once, mc.n_params) < 1e-5,
 			   "mlp: backward accumulates into the gradients");
+	unit_check(unit_max_rel_diff(dx, dx_twice, nx) < 1e-5,
+			   "mlp: backward accumulates into the input gradient");
 	mk_free(once);
+	mk_free(dx);
+	mk_free(dx_twice);
 	mlp_case_free(&mc);
 }
 
