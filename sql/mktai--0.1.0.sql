@@ -155,8 +155,16 @@ BEGIN
        AND CASE WHEN export_model.version IS NULL THEN m.deployed
                 ELSE m.version = export_model.version END;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'model "%" has no % version', export_model.name,
-            coalesce('number ' || export_model.version, 'deployed')
+        IF NOT EXISTS (SELECT 1 FROM mktai.models m WHERE m.name = export_model.name) THEN
+            RAISE EXCEPTION 'model "%" does not exist', export_model.name
+                USING ERRCODE = 'undefined_object';
+        ELSIF export_model.version IS NULL THEN
+            RAISE EXCEPTION 'model "%" has no deployed version', export_model.name
+                USING ERRCODE = 'undefined_object',
+                      HINT = 'Name a version, or deploy one with mktai.deploy().';
+        END IF;
+        RAISE EXCEPTION 'version % of model "%" does not exist',
+            export_model.version, export_model.name
             USING ERRCODE = 'undefined_object',
                   HINT = 'List the versions with SELECT * FROM mktai.model_overview.';
     END IF;
@@ -307,9 +315,15 @@ BEGIN
     SELECT m.task INTO found_task FROM mktai.models m
      WHERE m.name = segment_profiles.model AND m.deployed;
     IF NOT FOUND THEN
+        IF NOT EXISTS (SELECT 1 FROM mktai.models m
+                        WHERE m.name = segment_profiles.model) THEN
+            RAISE EXCEPTION 'model "%" does not exist', segment_profiles.model
+                USING ERRCODE = 'undefined_object',
+                      HINT = 'List the models with SELECT * FROM mktai.model_overview.';
+        END IF;
         RAISE EXCEPTION 'model "%" has no deployed version', segment_profiles.model
             USING ERRCODE = 'undefined_object',
-                  HINT = 'List the models with SELECT * FROM mktai.model_overview.';
+                  HINT = 'Deploy one with mktai.deploy().';
     END IF;
     IF found_task <> 'segmentation' THEN
         RAISE EXCEPTION 'model "%" is a % model, not a segmentation',

@@ -75,6 +75,7 @@ RESET min_parallel_table_scan_size;
 SELECT mktai.predict('no_such_model', c) FROM customers c LIMIT 1;
 SELECT mktai.predict('score_churn', t) FROM (SELECT 1 AS tenure_months) t;
 SELECT mktai.predict('score_churn', '{"tenure_months": 3}'::jsonb);
+SELECT mktai.predict('score_churn', to_jsonb(c) - 'plan') FROM customers c LIMIT 1;
 SELECT mktai.predict('score_churn', '[1, 2]'::jsonb);
 SELECT mktai.predict('score_churn', jsonb_set(to_jsonb(c), '{tenure_months}', '"long"')) FROM customers c LIMIT 1;
 SELECT mktai.predict('score_churn', jsonb_set(to_jsonb(c), '{plan}', '{"a": 1}')) FROM customers c LIMIT 1;

@@ -81,6 +81,7 @@ SELECT * FROM mktai.train('bad', 'segmentation', 'customers', NULL, '{"positive_
 SELECT * FROM mktai.train('bad', 'classification', 'customers', 'churned', '{"k": 3}');
 SELECT * FROM mktai.train('bad', 'segmentation', 'customers', NULL, '{"method": "dbscan"}');
 SELECT * FROM mktai.train('bad', 'segmentation', 'customers', NULL, '{"k_min": 5, "k_max": 3}');
+SELECT * FROM mktai.train('bad', 'segmentation', 'customers', NULL, '{"k": 1}');
 CREATE TABLE few_customers AS SELECT plan, contract FROM customers;
 SELECT * FROM mktai.train('bad', 'segmentation', 'few_customers', NULL, '{"method": "kmeans", "k": 10}');
 CREATE TABLE one_customer AS SELECT tenure_months, plan FROM customers WHERE customer_id = 1;

@@ -60,6 +60,13 @@ SELECT (metrics->>'auc')::float8 > 0.75 AS auc_ok
                      "class_weight": "balanced", "positive_class": "true",
                      "epochs": 20, "deploy": false}');
 SELECT name, version, deployed FROM mktai.models WHERE name = 'churn_balanced';
+-- a text column unique in every row is flagged as an identifier
+CREATE TABLE churn_with_code AS
+    SELECT 'C-' || customer_id AS code, tenure_months, contract, churned FROM customers;
+SET client_min_messages = warning;
+SELECT model FROM mktai.train('churn_code', 'classification', 'churn_with_code', 'churned',
+                              '{"epochs": 2}');
+
 -- rows with a NULL target are skipped and counted
 CREATE TABLE churn_some_null AS
     SELECT tenure_months, contract,

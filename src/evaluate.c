@@ -33,6 +33,7 @@ typedef struct Truth
 
 typedef struct Evaluation
 {
+	const char *relname;		/* for messages */
 	ModelHandle *handle;
 	RowEncoder *encoder;
 	Truth		truth;
@@ -59,7 +60,8 @@ BindTruth(Evaluation *ev, TupleDesc desc)
 	if (i == desc->natts)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("relation has no target column \"%s\"", target->name),
+				 errmsg("relation \"%s\" has no target column \"%s\"",
+						ev->relname, target->name),
 				 errhint("Evaluate on a relation holding the model's target column.")));
 	ev->truth.attindex = i;
 	if (FeatureKindOfType(TupleDescAttr(desc, i)->atttypid, &ev->truth.source) == 0 ||
@@ -167,6 +169,7 @@ mktai_evaluate(PG_FUNCTION_ARGS)
 	const MkModel *model;
 
 	memset(&ev, 0, sizeof(ev));
+	ev.relname = get_rel_name(relid);
 	ev.handle = ModelAcquire(name, CurrentMemoryContext);
 	model = &ev.handle->model;
 	if (model->task == MK_TASK_SEGMENTATION)

@@ -192,6 +192,24 @@ NumberValue(const OptionDef *def, const JsonbValue *v, bool integral)
 	return d;
 }
 
+/* "a,b,c" as "a, b or c", for messages. */
+static char *
+ChoiceList(const char *choices)
+{
+	StringInfoData buf;
+	const char *last = strrchr(choices, ',');
+
+	initStringInfo(&buf);
+	for (const char *p = choices; *p; p++)
+	{
+		if (*p != ',')
+			appendStringInfoChar(&buf, *p);
+		else
+			appendStringInfoString(&buf, p == last ? " or " : ", ");
+	}
+	return buf.data;
+}
+
 static char *
 StringValue(const OptionDef *def, const JsonbValue *v)
 {
@@ -212,7 +230,7 @@ StringValue(const OptionDef *def, const JsonbValue *v)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("option \"%s\" is \"%s\", not one of %s",
-						def->name, s, def->choices)));
+						def->name, s, ChoiceList(def->choices))));
 	}
 	return s;
 }
@@ -314,7 +332,8 @@ ParseTrainOptions(Jsonb *options, bool segmentation, TrainOptions *opts)
 					 errmsg("unrecognized training option \"%s\"", key) :
 					 errmsg("option \"%s\" does not apply to %s", key,
 							segmentation ? "segmentation" : "supervised tasks"),
-					 errhint("Valid options are: %s.", OptionNames(TaskFlag(opts)))));
+					 def == NULL ?
+					 errhint("Valid options are: %s.", OptionNames(TaskFlag(opts))) : 0));
 		tok = JsonbIteratorNext(&it, &v, true);
 		Assert(tok == WJB_VALUE);
 		if (v.type == jbvNull && def->kind == OPT_STRING)
@@ -327,6 +346,11 @@ ParseTrainOptions(Jsonb *options, bool segmentation, TrainOptions *opts)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("options \"features\" and \"exclude\" cannot be combined"),
 				 errhint("List the features to use, or the columns to leave out, not both.")));
+	if (opts->k == 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"k\" is 1, but a segmentation needs at least 2 segments"),
+				 errhint("Leave \"k\" out to choose it by silhouette.")));
 	if (opts->k_min > opts->k_max)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

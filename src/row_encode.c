@@ -183,14 +183,64 @@ CategoryFromDatum(Datum value, ValueSource source, FmgrInfo *output)
 	}
 }
 
-static void
-pg_attribute_noreturn()
-MissingColumn(const char *column, const char *model_name)
+/* Whether the input has a column: in a tuple descriptor, or a jsonb key. */
+typedef bool (*HasColumnFn) (const void *input, const char *name);
+
+static bool
+DescHasColumn(const void *input, const char *name)
 {
+	const TupleDescData *desc = (const TupleDescData *) input;
+
+	for (int i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped &&
+			strcmp(NameStr(TupleDescAttr(desc, i)->attname), name) == 0)
+			return true;
+	return false;
+}
+
+static bool
+JsonbHasColumn(const void *input, const char *name)
+{
+	JsonbValue	key;
+
+	key.type = jbvString;
+	key.val.string.val = (char *) name;
+	key.val.string.len = strlen(name);
+	return findJsonbValueFromContainer((JsonbContainer *) input, JB_FOBJECT,
+									   &key) != NULL;
+}
+
+/* ERRORs naming every model column the input lacks, if it lacks any. */
+static void
+CheckColumnsPresent(const MkModel *model, const char *model_name,
+					const void *input, HasColumnFn has_column)
+{
+	StringInfoData missing;
+	int			n_missing = 0;
+	const char *first = NULL;
+
+	initStringInfo(&missing);
+	for (int c = 0; c < model->prep.n_columns; c++)
+	{
+		const char *name = model->prep.columns[c].name;
+
+		if (has_column(input, name))
+			continue;
+		appendStringInfo(&missing, "%s%s", n_missing > 0 ? ", " : "",
+						 quote_identifier(name));
+		first = first ? first : name;
+		n_missing++;
+	}
+	if (n_missing == 0)
+		return;
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_COLUMN),
+			 n_missing == 1 ?
 			 errmsg("input has no column \"%s\", which model \"%s\" needs",
-					column, model_name),
+					first, model_name) :
+			 errmsg("input lacks %d columns model \"%s\" needs", n_missing,
+					model_name),
+			 n_missing > 1 ? errdetail("Missing: %s.", missing.data) : 0,
 			 errhint("Pass a row or jsonb object with every column the model was trained on.")));
 }
 
@@ -205,6 +255,9 @@ WrongKind(const char *column, const char *given, const MkColumn *col,
 			 errmsg("column \"%s\" %s, but model \"%s\" expects %s",
 					column, given, model_name,
 					col->kind == MK_COLUMN_NUMERIC ? "a number" : "a category (text or boolean)"),
+			 strncmp(given, "is a JSON", 9) == 0 ?
+			 errhint("Give %s as a JSON %s.", quote_identifier(column),
+					 col->kind == MK_COLUMN_NUMERIC ? "number" : "string or boolean") :
 			 errhint("Cast the column to the type it had in training.")));
 }
 
@@ -252,6 +305,7 @@ RowEncoderCreate(const MkModel *model, TupleDesc desc, const char *model_name)
 	enc->bindings = palloc0(sizeof(ColumnBinding) * model->prep.n_columns);
 	enc->values = palloc(sizeof(Datum) * desc->natts);
 	enc->nulls = palloc(sizeof(bool) * desc->natts);
+	CheckColumnsPresent(model, model_name, desc, DescHasColumn);
 
 	for (int c = 0; c < model->prep.n_columns; c++)
 	{
@@ -266,8 +320,7 @@ RowEncoderCreate(const MkModel *model, TupleDesc desc, const char *model_name)
 			if (!att->attisdropped && strcmp(NameStr(att->attname), col->name) == 0)
 				break;
 		}
-		if (i == desc->natts)
-			MissingColumn(col->name, model_name);
+		Assert(i < desc->natts);
 		b->attindex = i;
 		if (FeatureKindOfType(TupleDescAttr(desc, i)->atttypid, &b->source) != col->kind)
 			WrongKind(col->name,
@@ -418,7 +471,7 @@ EncodeJsonb(const MkModel *model, const char *model_name, Jsonb *object,
 		key.val.string.len = strlen(col->name);
 		v = findJsonbValueFromContainer(&object->root, JB_FOBJECT, &key);
 		if (v == NULL)
-			MissingColumn(col->name, model_name);
+			CheckColumnsPresent(model, model_name, &object->root, JsonbHasColumn);
 		isnull = (v->type == jbvNull);
 		if (col->kind == MK_COLUMN_NUMERIC)
 		{

@@ -371,6 +371,28 @@ FetchRows(RawTable *table, const char *sql)
 	ScanQuery(sql, FETCH_ROWS, StoreBatch, &target);
 }
 
+/*
+ * A text column whose every value is distinct identifies rows rather than
+ * describing them; as a feature it only adds noise.  Say so.
+ */
+static void
+WarnIdentifiers(const RawTable *table)
+{
+	if (table->n_rows < 20)
+		return;
+	for (int c = 0; c < table->n_features; c++)
+	{
+		const RawColumn *col = &table->features[c];
+
+		if (col->kind == MK_COLUMN_CATEGORICAL && col->source != SRC_BOOL &&
+			col->n_codes == table->n_rows)
+			ereport(WARNING,
+					(errmsg("column \"%s\" has a different value in every row, like an identifier",
+							col->name),
+					 errhint("Leave it out with the \"exclude\" option.")));
+	}
+}
+
 RawTable *
 ReadTrainingData(Oid relid, const char *target, TargetUse use, List *features,
 				 List *exclude)
@@ -406,6 +428,7 @@ ReadTrainingData(Oid relid, const char *target, TargetUse use, List *features,
 	relation_close(rel, NoLock);
 	FetchRows(table, sql);
 
+	WarnIdentifiers(table);
 	if (table->n_rows == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),

@@ -332,6 +332,7 @@ TrainTabular(MkModel *model, StringInfo metrics, RawTable *table,
 	if (opts->refit && split.n_valid > 0)
 	{
 		all.n = n;
+		progress.epochs = fit.best_epoch;	/* what the NOTICEs count to */
 		Refit(model, &all, &fit_opts, &hooks, fit.best_epoch, &rng);
 	}
 }
