@@ -17,6 +17,7 @@ CORE_OBJS = \
 	src/core/metrics.o \
 	src/core/mlp.o \
 	src/core/optim.o \
+	src/core/recurrent.o \
 	src/core/rng.o \
 	src/core/whiten.o
 MODEL_OBJS = \

@@ -75,6 +75,7 @@ main(void)
 	test_encode();
 	test_autoencoder();
 	test_kmeans();
+	test_recurrent();
 
 	printf("1..%d\n", checks_run);
 	printf("unit: %d passed, %d failed\n", checks_run - checks_failed,

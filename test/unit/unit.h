@@ -32,5 +32,6 @@ extern void test_format(void);
 extern void test_encode(void);
 extern void test_autoencoder(void);
 extern void test_kmeans(void);
+extern void test_recurrent(void);
 
 #endif							/* MK_UNIT_H */
