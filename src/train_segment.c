@@ -132,8 +132,10 @@ TrainAutoencoder(MkModel *model, StringInfo metrics, const float *x,
 	mk_mlp_acts_free(dec_acts);
 	WhitenLatent(model, latent, n);
 
+	/* on the validation rows, or the training rows when there are none */
 	AppendJsonNumber(metrics, "reconstruction_loss",
-					 fit.curve[fit.best_epoch - 1].valid_loss);
+					 split->n_valid > 0 ? fit.curve[fit.best_epoch - 1].valid_loss :
+					 fit.curve[fit.best_epoch - 1].train_loss);
 	appendStringInfo(metrics, ", \"latent\": %d, \"epochs_run\": %d, \"best_epoch\": %d",
 					 opts->latent, fit.epochs_run, fit.best_epoch);
 	AppendCurve(metrics, &fit, "loss");
