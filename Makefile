@@ -19,6 +19,7 @@ CORE_OBJS = \
 	src/core/optim.o \
 	src/core/recurrent.o \
 	src/core/rng.o \
+	src/core/sequence.o \
 	src/core/whiten.o
 MODEL_OBJS = \
 	src/model/codec.o \
@@ -36,6 +37,7 @@ SQL_OBJS = \
 	src/options.o \
 	src/pg_alloc.o \
 	src/predict.o \
+	src/predict_sequence.o \
 	src/registry.o \
 	src/row_encode.o \
 	src/score_state.o \
@@ -46,6 +48,7 @@ SQL_OBJS = \
 	src/train_common.o \
 	src/train_data.o \
 	src/train_segment.o \
+	src/train_sequence.o \
 	src/train_tabular.o
 
 OBJS = $(CORE_OBJS) $(MODEL_OBJS) $(SQL_OBJS)
@@ -60,7 +63,8 @@ REGRESS = \
 	predict \
 	registry \
 	kmeans \
-	segment
+	segment \
+	sequence
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -I$(srcdir)/src

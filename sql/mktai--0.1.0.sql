@@ -351,6 +351,38 @@ COMMENT ON FUNCTION mktai.segment_profiles(text) IS
     'the segment differs from the whole (means, or over-represented values)';
 
 ------------------------------------------------------------------------------
+-- Sequences
+------------------------------------------------------------------------------
+
+CREATE FUNCTION mktai.predict_sequence_step(bytea, text, record) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'mktai_predict_sequence_step'
+    LANGUAGE C STABLE PARALLEL SAFE;
+CREATE FUNCTION mktai.predict_sequence_final(bytea) RETURNS float8
+    AS 'MODULE_PATHNAME', 'mktai_predict_sequence_final'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+-- The rows of a history must meet the model in order: the combine function
+-- only refuses, for a parallel plan of a call without ORDER BY.
+CREATE FUNCTION mktai.predict_sequence_combine(bytea, bytea) RETURNS bytea
+    AS 'MODULE_PATHNAME', 'mktai_predict_sequence_combine'
+    LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE AGGREGATE mktai.predict_sequence(model text, event record) (
+    SFUNC = mktai.predict_sequence_step,
+    STYPE = bytea,
+    COMBINEFUNC = mktai.predict_sequence_combine,
+    FINALFUNC = mktai.predict_sequence_final,
+    PARALLEL = SAFE
+);
+COMMENT ON FUNCTION mktai.predict_sequence_combine(bytea, bytea) IS
+    'combine function of mktai.predict_sequence: refuses, histories cannot be split';
+COMMENT ON FUNCTION mktai.predict_sequence_step(bytea, text, record) IS
+    'transition function of mktai.predict_sequence: one recurrent step per row';
+COMMENT ON FUNCTION mktai.predict_sequence_final(bytea) IS
+    'final function of mktai.predict_sequence: the head on the last recurrent state';
+COMMENT ON AGGREGATE mktai.predict_sequence(text, record) IS
+    'probability of the positive class (or the value) of a sequence model for '
+    'a history, its rows given in order: predict_sequence(model, e ORDER BY e.month)';
+
+------------------------------------------------------------------------------
 -- Evaluation aggregates
 ------------------------------------------------------------------------------
 

@@ -172,6 +172,12 @@ mktai_evaluate(PG_FUNCTION_ARGS)
 	ev.relname = get_rel_name(relid);
 	ev.handle = ModelAcquire(name, CurrentMemoryContext);
 	model = &ev.handle->model;
+	if (model->rnn.n_layers > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("mktai.evaluate() cannot score model \"%s\", a sequence model",
+						name),
+				 errhint("Score the histories with mktai.predict_sequence() and measure them with mktai.auc().")));
 	if (model->task == MK_TASK_SEGMENTATION)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),

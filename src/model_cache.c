@@ -71,6 +71,25 @@ InitModelCache(void)
 	CacheRegisterRelcacheCallback(InvalidateModels, (Datum) 0);
 }
 
+/*
+ * Named pointers into the decoded parameters: a sequence model's block
+ * holds its recurrent layers, then its head.
+ */
+static void
+BindParams(ModelHandle *handle)
+{
+	MkModel    *model = &handle->model;
+	float	   *head = model->params;
+
+	if (model->rnn.n_layers > 0)
+	{
+		mk_rnn_bind(&handle->rnn_params, model->params, &model->rnn);
+		head += mk_rnn_num_params(&model->rnn);
+	}
+	if (model->mlp.n_dense > 0)
+		mk_mlp_bind(&handle->params, head, &model->mlp);
+}
+
 ModelHandle *
 ModelDecode(bytea *weights, const char *what, int sqlstate, const char *hint)
 {
@@ -90,7 +109,7 @@ ModelDecode(bytea *weights, const char *what, int sqlstate, const char *hint)
 				 errmsg("%s is not a valid mktai model", what),
 				 errdetail("%s", errbuf),
 				 errhint("%s", hint)));
-	mk_mlp_bind(&handle->params, handle->model.params, &handle->model.mlp);
+	BindParams(handle);
 	MemoryContextSwitchTo(old);
 	return handle;
 }

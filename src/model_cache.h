@@ -22,7 +22,9 @@ typedef struct ModelHandle
 	int			pins;
 	bool		current;		/* still what the cache hands out */
 	MkModel		model;
-	MkMlpParams params;			/* named pointers into model.params */
+	MkMlpParams params;			/* named pointers into model.params: the
+								 * network, or a sequence model's head */
+	MkRnnParams rnn_params;		/* a sequence model's recurrent layers */
 } ModelHandle;
 
 /*

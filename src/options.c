@@ -33,7 +33,9 @@ typedef enum OptionKind
 /* The tasks an option applies to. */
 #define FOR_SUPERVISED	0x1		/* classification, regression */
 #define FOR_SEGMENTS	0x2		/* segmentation */
-#define FOR_ALL			(FOR_SUPERVISED | FOR_SEGMENTS)
+#define FOR_SEQUENCES	0x4		/* sequence classification, regression */
+#define FOR_LABELS		(FOR_SUPERVISED | FOR_SEQUENCES)
+#define FOR_ALL			(FOR_SUPERVISED | FOR_SEGMENTS | FOR_SEQUENCES)
 
 typedef struct OptionDef
 {
@@ -63,8 +65,8 @@ static const OptionDef option_defs[] = {
 	{"validation_fraction", OPT_REAL, OPT(validation_fraction), 0, 0.5, NULL, FOR_ALL},
 	{"patience", OPT_INT, OPT(patience), 0, 100000, NULL, FOR_ALL},
 	{"seed", OPT_INT, OPT(seed), 0, PG_INT32_MAX, NULL, FOR_ALL},
-	{"class_weight", OPT_STRING, OPT(class_weight), 0, 0, "none,balanced", FOR_SUPERVISED},
-	{"positive_class", OPT_STRING, OPT(positive_class), 0, 0, NULL, FOR_SUPERVISED},
+	{"class_weight", OPT_STRING, OPT(class_weight), 0, 0, "none,balanced", FOR_LABELS},
+	{"positive_class", OPT_STRING, OPT(positive_class), 0, 0, NULL, FOR_LABELS},
 	{"max_categories", OPT_INT, OPT(max_categories), 1, MK_MAX_CATEGORIES, NULL, FOR_ALL},
 	{"numeric_bins", OPT_INT, OPT(numeric_bins), 0, MK_MAX_EDGES + 1, NULL, FOR_ALL},
 	{"numeric_transform", OPT_STRING, OPT(numeric_transform), 0, 0, "none,log", FOR_ALL},
@@ -76,6 +78,13 @@ static const OptionDef option_defs[] = {
 	{"latent", OPT_INT, OPT(latent), 1, 4096, NULL, FOR_SEGMENTS},
 	{"restarts", OPT_INT, OPT(restarts), 1, 1000, NULL, FOR_SEGMENTS},
 	{"silhouette_sample", OPT_INT, OPT(silhouette_sample), 10, 100000, NULL, FOR_SEGMENTS},
+	{"entity", OPT_STRING, OPT(entity), 0, 0, NULL, FOR_SEQUENCES},
+	{"order", OPT_STRING, OPT(order), 0, 0, NULL, FOR_SEQUENCES},
+	{"cell", OPT_STRING, OPT(cell), 0, 0, "lstm,gru", FOR_SEQUENCES},
+	{"hidden_size", OPT_INT, OPT(hidden_size), 1, 4096, NULL, FOR_SEQUENCES},
+	{"layers", OPT_INT, OPT(layers), 1, MK_RNN_MAX_LAYERS, NULL, FOR_SEQUENCES},
+	{"max_length", OPT_INT, OPT(max_length), 1, 100000, NULL, FOR_SEQUENCES},
+	{"clip", OPT_REAL, OPT(clip), 0, 1e6, NULL, FOR_SEQUENCES},
 	{"deploy", OPT_BOOL, OPT(deploy), 0, 0, NULL, FOR_ALL},
 };
 
@@ -83,7 +92,7 @@ static const OptionDef option_defs[] = {
 
 /* The documented defaults (doc/reference.md, mktai.train), per task. */
 static void
-SetDefaultOptions(TrainOptions *opts, bool segmentation)
+SetDefaultOptions(TrainOptions *opts, MkTask task)
 {
 	memset(opts, 0, sizeof(*opts));
 	opts->hidden = list_make1_int(32);
@@ -112,7 +121,19 @@ SetDefaultOptions(TrainOptions *opts, bool segmentation)
 	opts->restarts = 10;
 	opts->silhouette_sample = 2000;
 	opts->deploy = true;
-	if (segmentation)
+	opts->cell = "lstm";
+	opts->hidden_size = 32;
+	opts->layers = 1;
+	opts->max_length = 64;
+	opts->clip = 1.0;
+	if (task == MK_TASK_SEQUENCE_CLASSIFICATION || task == MK_TASK_SEQUENCE_REGRESSION)
+	{
+		/* the head on the recurrent state is a single dense layer */
+		opts->hidden = NIL;
+		opts->dropout = 0.0;
+		opts->epochs = 100;
+	}
+	if (task == MK_TASK_SEGMENTATION)
 	{
 		/*
 		 * Distances between customers should not be ruled by a few heavy
@@ -139,11 +160,38 @@ FindOption(const char *name)
 	return NULL;
 }
 
+const char *
+TaskName(MkTask task)
+{
+	switch (task)
+	{
+		case MK_TASK_REGRESSION:
+			return "regression";
+		case MK_TASK_SEGMENTATION:
+			return "segmentation";
+		case MK_TASK_SEQUENCE_CLASSIFICATION:
+			return "sequence_classification";
+		case MK_TASK_SEQUENCE_REGRESSION:
+			return "sequence_regression";
+		default:
+			return "classification";
+	}
+}
+
 /* The tasks flag of the options of a training run. */
 static int
 TaskFlag(const TrainOptions *opts)
 {
-	return opts->segmentation ? FOR_SEGMENTS : FOR_SUPERVISED;
+	switch (opts->task)
+	{
+		case MK_TASK_SEGMENTATION:
+			return FOR_SEGMENTS;
+		case MK_TASK_SEQUENCE_CLASSIFICATION:
+		case MK_TASK_SEQUENCE_REGRESSION:
+			return FOR_SEQUENCES;
+		default:
+			return FOR_SUPERVISED;
+	}
 }
 
 /* "a, b, c": the option names valid for a task, for a hint. */
@@ -299,14 +347,14 @@ SetOption(TrainOptions *opts, const OptionDef *def, const JsonbValue *v)
 }
 
 void
-ParseTrainOptions(Jsonb *options, bool segmentation, TrainOptions *opts)
+ParseTrainOptions(Jsonb *options, MkTask task, TrainOptions *opts)
 {
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
 
-	SetDefaultOptions(opts, segmentation);
-	opts->segmentation = segmentation;
+	SetDefaultOptions(opts, task);
+	opts->task = task;
 	if (options == NULL)
 		return;
 	if (!JB_ROOT_IS_OBJECT(options))
@@ -330,8 +378,8 @@ ParseTrainOptions(Jsonb *options, bool segmentation, TrainOptions *opts)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 def == NULL ?
 					 errmsg("unrecognized training option \"%s\"", key) :
-					 errmsg("option \"%s\" does not apply to %s", key,
-							segmentation ? "segmentation" : "supervised tasks"),
+					 errmsg("option \"%s\" does not apply to task %s", key,
+							TaskName(task)),
 					 def == NULL ?
 					 errhint("Valid options are: %s.", OptionNames(TaskFlag(opts))) : 0));
 		tok = JsonbIteratorNext(&it, &v, true);
@@ -346,6 +394,13 @@ ParseTrainOptions(Jsonb *options, bool segmentation, TrainOptions *opts)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("options \"features\" and \"exclude\" cannot be combined"),
 				 errhint("List the features to use, or the columns to leave out, not both.")));
+	if ((task == MK_TASK_SEQUENCE_CLASSIFICATION || task == MK_TASK_SEQUENCE_REGRESSION) &&
+		(opts->entity == NULL || opts->order == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("task %s needs the options \"entity\" and \"order\"",
+						TaskName(task)),
+				 errhint("Name the column that says whose sequence a row belongs to, and the one that orders its rows: '{\"entity\": \"customer_id\", \"order\": \"month\"}'.")));
 	if (opts->k == 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -14,6 +14,8 @@
 
 #include "core/fit.h"
 #include "core/mlp.h"
+#include "core/recurrent.h"
+#include "model/model.h"
 
 typedef struct TrainOptions
 {
@@ -43,17 +45,27 @@ typedef struct TrainOptions
 	int			latent;			/* autoencoder bottleneck width */
 	int			restarts;		/* k-means++ seedings */
 	int			silhouette_sample;	/* rows scored to choose k */
-	bool		segmentation;	/* which task's options these are */
+	char	   *entity;			/* sequences: the column naming a sequence */
+	char	   *order;			/* sequences: the column ordering its rows */
+	char	   *cell;			/* sequences: lstm or gru */
+	int			hidden_size;	/* sequences: units of the recurrent layers */
+	int			layers;			/* sequences: stacked recurrent layers */
+	int			max_length;		/* sequences: most recent steps trained on */
+	double		clip;			/* sequences: max gradient norm; 0 = none */
+	MkTask		task;			/* which task's options these are */
 	bool		refit;			/* retrain on all rows for the best epoch count */
 	bool		deploy;
 } TrainOptions;
 
 /*
- * Parses options (NULL means '{}') for a supervised task or segmentation;
- * ERRORs on unknown keys, keys of the other kind of task, or bad values.
+ * Parses options (NULL means '{}') for a task; ERRORs on unknown keys, keys
+ * of another kind of task, or bad values.
  */
-extern void ParseTrainOptions(Jsonb *options, bool segmentation,
+extern void ParseTrainOptions(Jsonb *options, MkTask task,
 							  TrainOptions *opts);
+
+/* The SQL name of a task. */
+extern const char *TaskName(MkTask task);
 
 /*
  * The training options with every default filled in, as a JSON object text

@@ -84,6 +84,10 @@ DescribeModel(const MkModel *model)
 			return "a regression model";
 		case MK_TASK_SEGMENTATION:
 			return "a segmentation model";
+		case MK_TASK_SEQUENCE_CLASSIFICATION:
+			return "a sequence classification model";
+		case MK_TASK_SEQUENCE_REGRESSION:
+			return "a sequence regression model";
 		default:
 			return model->target.n_classes > 2 ?
 				psprintf("a classification model with %d classes",

@@ -12,7 +12,14 @@
 #include "core/layers.h"
 #include "core/loss.h"
 #include "core/metrics.h"
+#include "options.h"
 #include "scoring.h"
+
+const char *
+TaskNameOf(const MkModel *model)
+{
+	return TaskName(model->task);
+}
 
 int
 ModelOutputWidth(const MkModel *model)
@@ -21,10 +28,10 @@ ModelOutputWidth(const MkModel *model)
 }
 
 /* Turns one row's network outputs into probabilities or a value. */
-static void
+void
 FinishOutput(const MkModel *model, const float *logits, float *out)
 {
-	if (model->task == MK_TASK_REGRESSION)
+	if (ModelPredictsValue(model))
 		out[0] = (float) (logits[0] * model->target.scale + model->target.mean);
 	else if (model->target.n_classes == 2)
 		out[0] = mk_sigmoid(logits[0]);
@@ -140,7 +147,7 @@ void
 AppendMetrics(StringInfo buf, const MkModel *model, const float *outputs,
 			  const int32 *classes, const double *values, int n)
 {
-	if (model->task == MK_TASK_REGRESSION)
+	if (ModelPredictsValue(model))
 		AppendRegressionMetrics(buf, outputs, values, n);
 	else if (model->target.n_classes == 2)
 		AppendBinaryMetrics(buf, model, outputs, classes, n);

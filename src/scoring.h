@@ -15,6 +15,20 @@
 #include "core/mlp.h"
 #include "model/model.h"
 
+/* True for models whose output is a value rather than class probabilities. */
+static inline bool
+ModelPredictsValue(const MkModel *model)
+{
+	return model->task == MK_TASK_REGRESSION ||
+		model->task == MK_TASK_SEQUENCE_REGRESSION;
+}
+
+/* The SQL name of a model's task, for messages. */
+extern const char *TaskNameOf(const MkModel *model);
+
+/* Turns one row's network outputs (logits) into probabilities or a value. */
+extern void FinishOutput(const MkModel *model, const float *logits, float *out);
+
 /* Floats of output per row: n_classes for multi-class, else 1. */
 extern int	ModelOutputWidth(const MkModel *model);
 

@@ -27,6 +27,7 @@
 #include "spi_scan.h"
 #include "train_data.h"
 #include "train_segment.h"
+#include "train_sequence.h"
 #include "train_tabular.h"
 
 /* A task by name, or an ERROR listing the known ones. */
@@ -39,25 +40,17 @@ ParseTask(const char *name)
 		return MK_TASK_REGRESSION;
 	if (strcmp(name, "segmentation") == 0)
 		return MK_TASK_SEGMENTATION;
+	if (strcmp(name, "sequence_classification") == 0)
+		return MK_TASK_SEQUENCE_CLASSIFICATION;
+	if (strcmp(name, "sequence_regression") == 0)
+		return MK_TASK_SEQUENCE_REGRESSION;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown task \"%s\"", name),
-			 errhint("Valid tasks are classification, regression and segmentation.")));
+			 errhint("Valid tasks are classification, regression, segmentation, sequence_classification and sequence_regression.")));
 }
 
-static const char *
-TaskName(MkTask task)
-{
-	switch (task)
-	{
-		case MK_TASK_REGRESSION:
-			return "regression";
-		case MK_TASK_SEGMENTATION:
-			return "segmentation";
-		default:
-			return "classification";
-	}
-}
+
 
 /* How a task reads its target column. */
 static TargetUse
@@ -66,8 +59,10 @@ TargetUseOf(MkTask task)
 	switch (task)
 	{
 		case MK_TASK_CLASSIFICATION:
+		case MK_TASK_SEQUENCE_CLASSIFICATION:
 			return TARGET_CLASSES;
 		case MK_TASK_REGRESSION:
+		case MK_TASK_SEQUENCE_REGRESSION:
 			return TARGET_NUMBERS;
 		default:
 			return TARGET_NONE;
@@ -171,15 +166,19 @@ TrainAndStore(FunctionCallInfo fcinfo, const char *name, const char *task_name,
 				 errhint("Pass NULL as the target; segment_profiles() shows how segments differ.")));
 
 	MemoryContextSwitchTo(train_cxt);
-	ParseTrainOptions(options, task == MK_TASK_SEGMENTATION, &opts);
+	ParseTrainOptions(options, task, &opts);
 	if (deploy >= 0)
 		opts.deploy = (deploy != 0);
 	table = ReadTrainingData(relid, target, TargetUseOf(task),
-							 opts.features, opts.exclude);
+							 opts.features, opts.exclude, opts.entity,
+							 opts.order);
 	memset(&model, 0, sizeof(model));
 	initStringInfo(&metrics);
 	if (task == MK_TASK_SEGMENTATION)
 		TrainSegmentation(&model, &metrics, table, &opts);
+	else if (task == MK_TASK_SEQUENCE_CLASSIFICATION ||
+			 task == MK_TASK_SEQUENCE_REGRESSION)
+		TrainSequences(&model, &metrics, table, &opts, task);
 	else
 		TrainTabular(&model, &metrics, table, &opts, task);
 	spec = BuildSpec(TaskName(task), relid, target, &opts);

@@ -181,7 +181,7 @@ NoSuchColumn(Relation rel, const char *name, const char *role)
 
 /* The attribute numbers (0-based) of the feature columns, in table order. */
 static List *
-ChooseFeatures(Relation rel, int target_index, List *features, List *exclude)
+ChooseFeatures(Relation rel, List *reserved, List *features, List *exclude)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	List	   *chosen = NIL;
@@ -193,10 +193,11 @@ ChooseFeatures(Relation rel, int target_index, List *features, List *exclude)
 
 		if (i < 0)
 			NoSuchColumn(rel, (char *) lfirst(lc), "feature");
-		if (i == target_index)
+		if (list_member_int(reserved, i))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("the target \"%s\" cannot also be a feature",
+					 errmsg("the %s column \"%s\" cannot also be a feature",
+							i == linitial_int(reserved) ? "target" : "entity or order",
 							(char *) lfirst(lc))));
 		if (!list_member_int(chosen, i))
 			chosen = lappend_int(chosen, i);
@@ -206,7 +207,7 @@ ChooseFeatures(Relation rel, int target_index, List *features, List *exclude)
 			NoSuchColumn(rel, (char *) lfirst(lc), "excluded");
 	if (features == NIL)
 		for (int i = 0; i < desc->natts; i++)
-			if (!TupleDescAttr(desc, i)->attisdropped && i != target_index &&
+			if (!TupleDescAttr(desc, i)->attisdropped && !list_member_int(reserved, i) &&
 				!NameInList(exclude, NameStr(TupleDescAttr(desc, i)->attname)))
 				chosen = lappend_int(chosen, i);
 	if (chosen == NIL)
@@ -274,7 +275,13 @@ BuildQuery(Relation rel, RawTable *table)
 						 quote_identifier(table->features[c].name));
 	if (table->target.name != NULL)
 		appendStringInfo(&sql, ", %s", quote_identifier(table->target.name));
+	if (table->seq != NULL)
+		appendStringInfo(&sql, ", %s, %s", quote_identifier(table->seq->entity),
+						 quote_identifier(table->seq->order));
 	appendStringInfo(&sql, " FROM %s", QualifiedRelationName(RelationGetRelid(rel)));
+	if (table->seq != NULL)
+		appendStringInfo(&sql, " ORDER BY %s, %s", quote_identifier(table->seq->entity),
+						 quote_identifier(table->seq->order));
 	return sql.data;
 }
 
@@ -313,9 +320,67 @@ StoreValue(RawColumn *col, int row, Datum value, bool isnull)
 												  &col->output));
 }
 
+/* True when row r's target equals row r - 1's. */
+static bool
+SameTarget(const RawColumn *target, int r)
+{
+	if (target->kind == MK_COLUMN_NUMERIC)
+		return target->numbers[r] == target->numbers[r - 1];
+	return target->codes[r] == target->codes[r - 1];
+}
+
+/*
+ * Files the row being stored (number table->n_rows) under its sequence:
+ * rows come ordered by entity and order, so a new entity text starts a new
+ * sequence.  ERRORs on a NULL or repeated order value, and on a target
+ * that changes within a sequence.
+ */
+static void
+StoreSequenceRow(RawTable *table, Datum entity, Datum order, bool order_null)
+{
+	RawSequences *seq = table->seq;
+	char	   *entity_text = OutputFunctionCall(&seq->entity_out, entity);
+	char	   *order_text;
+	int			r = table->n_rows;
+
+	if (order_null)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("order column \"%s\" is NULL in a row of entity %s",
+						seq->order, entity_text)));
+	order_text = OutputFunctionCall(&seq->order_out, order);
+	if (seq->n == 0 || strcmp(entity_text, seq->keys[seq->n - 1]) != 0)
+	{
+		if (seq->n + 1 >= seq->capacity)
+		{
+			seq->capacity *= 2;
+			seq->start = repalloc_huge(seq->start, sizeof(int32) * seq->capacity);
+			seq->keys = repalloc_huge(seq->keys, sizeof(char *) * seq->capacity);
+		}
+		seq->start[seq->n] = r;
+		seq->keys[seq->n++] = entity_text;
+	}
+	else if (strcmp(order_text, seq->last_order) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("entity %s has two rows with %s %s", entity_text,
+						seq->order, order_text),
+				 errhint("Make the order column unique within each entity, e.g. aggregate the rows per period in a view.")));
+	else if (table->target.name != NULL && !SameTarget(&table->target, r))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("target \"%s\" changes within entity %s",
+						table->target.name, entity_text),
+				 errhint("A sequence has one label: use a column constant per entity.")));
+	seq->start[seq->n] = r + 1;
+	if (seq->last_order != NULL)
+		pfree(seq->last_order);
+	seq->last_order = order_text;
+}
+
 /*
  * Appends the rows of one fetched batch (a BatchConsumer); rows with a NULL
- * target are skipped.
+ * target (or entity) are skipped.
  */
 static void
 StoreBatch(void *arg, SPITupleTable *tuptable, uint64 n)
@@ -323,14 +388,17 @@ StoreBatch(void *arg, SPITupleTable *tuptable, uint64 n)
 	StoreTarget *store = (StoreTarget *) arg;
 	RawTable   *table = store->table;
 	int		   *capacity = &store->capacity;
-	int			ncols = table->n_features + (table->target.name ? 1 : 0);
+	int			at_target = table->n_features;
+	int			at_entity = at_target + (table->target.name ? 1 : 0);
+	int			ncols = at_entity + (table->seq ? 2 : 0);
 	Datum	   *values = palloc(sizeof(Datum) * ncols);
 	bool	   *nulls = palloc(sizeof(bool) * ncols);
 
 	for (uint64 r = 0; r < n; r++)
 	{
 		heap_deform_tuple(tuptable->vals[r], tuptable->tupdesc, values, nulls);
-		if (table->target.name != NULL && nulls[ncols - 1])
+		if ((table->target.name != NULL && nulls[at_target]) ||
+			(table->seq != NULL && nulls[at_entity]))
 		{
 			table->n_skipped++;
 			continue;
@@ -352,7 +420,10 @@ StoreBatch(void *arg, SPITupleTable *tuptable, uint64 n)
 		for (int c = 0; c < table->n_features; c++)
 			StoreValue(&table->features[c], table->n_rows, values[c], nulls[c]);
 		if (table->target.name != NULL)
-			StoreValue(&table->target, table->n_rows, values[ncols - 1], false);
+			StoreValue(&table->target, table->n_rows, values[at_target], false);
+		if (table->seq != NULL)
+			StoreSequenceRow(table, values[at_entity], values[at_entity + 1],
+							 nulls[at_entity + 1]);
 		table->n_rows++;
 	}
 	pfree(values);
@@ -393,14 +464,44 @@ WarnIdentifiers(const RawTable *table)
 	}
 }
 
+/* Sets up the grouping of rows into sequences by entity and order. */
+static RawSequences *
+InitSequences(Relation rel, const char *entity, const char *order,
+			  List **reserved)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	RawSequences *seq = palloc0(sizeof(RawSequences));
+	int			e = FindAttribute(desc, entity);
+	int			o = FindAttribute(desc, order);
+	Oid			outfn;
+	bool		varlena;
+
+	if (e < 0)
+		NoSuchColumn(rel, entity, "entity");
+	if (o < 0)
+		NoSuchColumn(rel, order, "order");
+	*reserved = lappend_int(lappend_int(*reserved, e), o);
+	seq->entity = pstrdup(entity);
+	seq->order = pstrdup(order);
+	getTypeOutputInfo(TupleDescAttr(desc, e)->atttypid, &outfn, &varlena);
+	fmgr_info(outfn, &seq->entity_out);
+	getTypeOutputInfo(TupleDescAttr(desc, o)->atttypid, &outfn, &varlena);
+	fmgr_info(outfn, &seq->order_out);
+	seq->capacity = 1024;
+	seq->start = palloc(sizeof(int32) * seq->capacity);
+	seq->keys = palloc(sizeof(char *) * seq->capacity);
+	return seq;
+}
+
 RawTable *
 ReadTrainingData(Oid relid, const char *target, TargetUse use, List *features,
-				 List *exclude)
+				 List *exclude, const char *entity, const char *order)
 {
 	RawTable   *table = palloc0(sizeof(RawTable));
 	Relation	rel = relation_open(relid, AccessShareLock);
 	TupleDesc	desc = RelationGetDescr(rel);
 	int			target_index = -1;
+	List	   *reserved;
 	List	   *chosen;
 	ListCell   *lc;
 	char	   *sql;
@@ -412,9 +513,11 @@ ReadTrainingData(Oid relid, const char *target, TargetUse use, List *features,
 		if (target_index < 0)
 			NoSuchColumn(rel, target, "target");
 	}
-	chosen = ChooseFeatures(rel, target_index, features, exclude);
-	CheckReadable(rel, target_index >= 0 ? lappend_int(list_copy(chosen), target_index) : chosen,
-				  target_index);
+	reserved = list_make1_int(target_index);
+	if (entity != NULL)
+		table->seq = InitSequences(rel, entity, order, &reserved);
+	chosen = ChooseFeatures(rel, reserved, features, exclude);
+	CheckReadable(rel, list_concat(list_copy(chosen), reserved), target_index);
 
 	table->n_features = list_length(chosen);
 	table->features = palloc0(sizeof(RawColumn) * table->n_features);

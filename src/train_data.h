@@ -36,13 +36,31 @@ typedef struct RawColumn
 	int64		n_null;
 } RawColumn;
 
+/*
+ * Rows grouped into sequences: sequence s holds rows start[s] ..
+ * start[s + 1] - 1, in order; keys[s] is its entity, as text.
+ */
+typedef struct RawSequences
+{
+	char	   *entity;			/* column names */
+	char	   *order;
+	FmgrInfo	entity_out;
+	FmgrInfo	order_out;
+	int32	   *start;			/* n + 1 entries */
+	char	  **keys;
+	int			n;
+	int			capacity;
+	char	   *last_order;		/* of the row stored last */
+} RawSequences;
+
 typedef struct RawTable
 {
 	int			n_features;
 	RawColumn  *features;
 	RawColumn	target;
 	int			n_rows;
-	int64		n_skipped;		/* rows whose target was NULL */
+	int64		n_skipped;		/* rows whose target (or entity) was NULL */
+	RawSequences *seq;			/* sequence tasks only */
 } RawTable;
 
 /*
@@ -63,7 +81,8 @@ typedef enum TargetUse
  */
 extern RawTable *ReadTrainingData(Oid relid, const char *target,
 								  TargetUse use, List *features,
-								  List *exclude);
+								  List *exclude, const char *entity,
+								  const char *order);
 
 /* The label type of a classification target column. */
 extern MkLabelType TargetLabelType(const RawColumn *target);

@@ -30,7 +30,7 @@ CompareIntegerText(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static char *
+char *
 ClassList(const MkTarget *target)
 {
 	StringInfoData buf;
@@ -45,8 +45,7 @@ ClassList(const MkTarget *target)
 	return buf.data;
 }
 
-/* Classes in label order; class_of_code maps target codes to them. */
-static void
+void
 LearnClasses(MkTarget *target, int32 **class_of_code, const RawTable *table,
 			 const TrainOptions *opts)
 {

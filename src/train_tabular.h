@@ -21,4 +21,15 @@
 extern void TrainTabular(MkModel *model, StringInfo metrics, RawTable *table,
 						 const TrainOptions *opts, MkTask task);
 
+/*
+ * Learns the classes of table's target in label order (booleans false,
+ * true; integers by value; text in byte order) and the positive class;
+ * class_of_code maps the target's dictionary codes to class indexes.
+ */
+extern void LearnClasses(MkTarget *target, int32 **class_of_code,
+						 const RawTable *table, const TrainOptions *opts);
+
+/* The class labels as a list of JSON strings, without brackets. */
+extern char *ClassList(const MkTarget *target);
+
 #endif							/* MKTAI_TRAIN_TABULAR_H */

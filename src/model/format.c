@@ -20,10 +20,18 @@
  * it:
  *
  *	"prep"			blob, MkPrep; every model
- *	"target"		blob, MkTarget; classification and regression
- *	"mlp"			blob, MkMlpConfig: the network, or an autoencoder's
- *					encoder; not in a k-means model, which has no network
+ *	"target"		blob, MkTarget; classification and regression, plain or
+ *					of sequences
+ *	"rnn"			blob, MkRnnConfig: the recurrent encoder; sequence tasks
+ *	"mlp"			blob, MkMlpConfig: the network, a sequence model's head,
+ *					or an autoencoder's encoder; not in a k-means model,
+ *					which has no network
  *	"segments"		blob, MkSegments without its centres; segmentation
+ *	"rnn<l>.weight_ih" [G*H, C_l], "rnn<l>.weight_hh" [G*H, H],
+ *	"rnn<l>.bias_ih" [G*H] and "rnn<l>.bias_hh" [G*H], for each layer l
+ *					of the "rnn" encoder (shapes as in recurrent.h: G gates,
+ *					4 for an LSTM and 3 for a GRU, H hidden units, C_0 the
+ *					input width and C_l = H above)
  *	"dense<i>.weight" [out, in] and "dense<i>.bias" [out], for each layer
  *					i of the "mlp" network
  *	"decoder<i>.weight" and "decoder<i>.bias", likewise for each layer of
@@ -33,20 +41,27 @@
  *					model
  *
  * So a classification or regression model holds prep, target, mlp, its
- * dense layers, spec and metrics; an autoencoder segmentation prep, mlp,
- * segments, dense and decoder layers, centroids, spec and metrics; a
- * k-means segmentation prep, segments, centroids, spec and metrics.  The
- * task in the header and the method in "segments" say which set to expect.
+ * dense layers, spec and metrics; a sequence classification or regression
+ * prep, target, rnn, mlp, the recurrent layers, the head's dense layers,
+ * spec and metrics; an autoencoder segmentation prep, mlp, segments, dense
+ * and decoder layers, centroids, spec and metrics; a k-means segmentation
+ * prep, segments, centroids, spec and metrics.  The task in the header and
+ * the method in "segments" say which set to expect.  The configuration
+ * blobs all come before the tensors they shape, and the recurrent layers
+ * before the head's, as their parameters lie in MkModel.params.
  *
  * Inside the blobs, a string is a uint16 length and that many bytes, none
  * of them NUL:
  *
  *	prep	uint32 n_columns, uint32 n_features, then per column: string
- *			name, uint8 kind, uint8 null_indicator (0 or 1), int32 offset,
- *			float64 mean, float64 scale, uint32 n_edges, float64
- *			edges[n_edges], uint32 n_categories, strings
+ *			name, uint8 kind, uint8 null_indicator, uint8 log_transform
+ *			(flags, 0 or 1), int32 offset, float64 mean, float64 scale,
+ *			uint32 n_edges, float64 edges[n_edges], uint32 n_categories,
+ *			strings
  *	target	string name, uint8 label type, int32 positive, float64 mean,
  *			float64 scale, uint32 n_classes, strings
+ *	rnn		uint8 cell, uint8 n_layers, int32 input, int32 hidden,
+ *			float32 dropout
  *	mlp		a network configuration: uint8 n_dense, uint8 activation,
  *			float32 dropout, int32 sizes[n_dense + 1]
  *	segments	uint8 method, int32 k, int32 dim, then for an autoencoder
@@ -74,6 +89,9 @@
 const char *
 mk_section_name(int sec, char *buf)
 {
+	static const char *const rnn_tensors[RNN_TENSORS] = {
+		"weight_ih", "weight_hh", "bias_ih", "bias_hh"
+	};
 	int			first = sec < SEC_DECODER ? SEC_DENSE : SEC_DECODER;
 
 	switch (sec)
@@ -82,6 +100,8 @@ mk_section_name(int sec, char *buf)
 			return "prep";
 		case SEC_TARGET:
 			return "target";
+		case SEC_RNN:
+			return "rnn";
 		case SEC_MLP:
 			return "mlp";
 		case SEC_SEGMENTS:
@@ -93,6 +113,13 @@ mk_section_name(int sec, char *buf)
 		case SEC_METRICS:
 			return "metrics";
 	}
+	if (sec < SEC_DENSE)
+	{
+		snprintf(buf, SECTION_NAME_BYTES, "rnn%d.%s",
+				 (sec - SEC_RECURRENT) / RNN_TENSORS,
+				 rnn_tensors[(sec - SEC_RECURRENT) % RNN_TENSORS]);
+		return buf;
+	}
 	snprintf(buf, SECTION_NAME_BYTES, "%s%d.%s",
 			 first == SEC_DENSE ? "dense" : "decoder", (sec - first) / 2,
 			 (sec - first) % 2 == 0 ? "weight" : "bias");
@@ -103,5 +130,28 @@ mk_section_name(int sec, char *buf)
 bool
 mk_section_is_tensor(int sec)
 {
-	return sec >= SEC_DENSE && sec < SEC_SPEC;
+	return sec >= SEC_RECURRENT && sec < SEC_SPEC;
+}
+
+/*
+ * The shape of tensor t of recurrent layer l: weights [G*H, C_l] and
+ * [G*H, H], biases [G*H], as recurrent.h lays them out.  A valid cfg
+ * holds at most INT32_MAX parameters, so every dimension fits.
+ */
+int
+mk_rnn_tensor_shape(const MkRnnConfig *cfg, int l, int t, uint32_t *dims)
+{
+	int			gates = cfg->cell == MK_CELL_LSTM ? 4 : 3;
+
+	dims[0] = (uint32_t) gates * (uint32_t) cfg->hidden;
+	switch (t)
+	{
+		case RNN_WEIGHT_IH:
+			dims[1] = (uint32_t) (l == 0 ? cfg->input : cfg->hidden);
+			return 2;
+		case RNN_WEIGHT_HH:
+			dims[1] = (uint32_t) cfg->hidden;
+			return 2;
+	}
+	return 1;
 }

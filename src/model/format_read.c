@@ -37,16 +37,27 @@ typedef struct MkSection
 
 /*
  * Which sections a model holds, known once the header and the blobs that
- * configure it are read: the task, a segmentation's method, and the dense
- * layers of the network (an autoencoder's encoder) and of the decoder.
+ * configure it are read: the task, a segmentation's method, the layers of
+ * a sequence model's recurrent encoder, and the dense layers of the
+ * network (a sequence model's head, an autoencoder's encoder) and of the
+ * decoder.
  */
 typedef struct MkLayout
 {
 	MkTask		task;
 	MkSegmentMethod method;		/* segmentation only */
+	int			n_rnn;			/* 0 but for a sequence task */
 	int			n_dense;		/* 0 for k-means, which has no network */
 	int			n_decoder;		/* 0 but for an autoencoder */
 } MkLayout;
+
+/* True for the tasks whose model has a recurrent encoder. */
+static bool
+is_sequence_task(MkTask task)
+{
+	return task == MK_TASK_SEQUENCE_CLASSIFICATION ||
+		task == MK_TASK_SEQUENCE_REGRESSION;
+}
 
 /* Opens a reader over the payload of a blob section. */
 static MkReader
@@ -93,9 +104,8 @@ read_header(MkReader *r, const uint8_t *data, size_t len, MkTask *task)
 		return mk_rd_fail(r, "checksum mismatch");
 
 	task_code = mk_get_u32(data + 12);
-	if (task_code != MK_TASK_CLASSIFICATION &&
-		task_code != MK_TASK_REGRESSION &&
-		task_code != MK_TASK_SEGMENTATION)
+	if (task_code < MK_TASK_CLASSIFICATION ||
+		task_code > MK_TASK_SEQUENCE_REGRESSION)
 		return mk_rd_fail(r, "unknown task %u", task_code);
 	*task = (MkTask) task_code;
 
@@ -244,11 +254,24 @@ section_unneeded(int sec, const MkLayout *lay, char *buf, size_t size)
 	{
 		case SEC_TARGET:
 			return segmentation ? "a segmentation model has none" : NULL;
+		case SEC_RNN:
+			return lay->n_rnn > 0 ? NULL : "only a sequence model has one";
 		case SEC_MLP:
 			return kmeans ? "a k-means model has no network" : NULL;
 		case SEC_SEGMENTS:
 		case SEC_CENTROIDS:
 			return segmentation ? NULL : "only a segmentation model has one";
+	}
+	if (sec >= SEC_RECURRENT && sec < SEC_DENSE)
+	{
+		layer = (sec - SEC_RECURRENT) / RNN_TENSORS;
+		if (lay->n_rnn == 0)
+			return "the model has no recurrent encoder";
+		if (layer < lay->n_rnn)
+			return NULL;
+		snprintf(buf, size, "the recurrent encoder has %d layers",
+				 lay->n_rnn);
+		return buf;
 	}
 	if (sec >= SEC_DENSE && sec < SEC_DECODER)
 	{
@@ -412,6 +435,38 @@ read_mlp(MkReader *r, MkMlpConfig *cfg)
 }
 
 /*
+ * Decodes the "rnn" blob and checks the configuration, which sets the
+ * shapes of the recurrent layers' tensors.
+ */
+static bool
+read_rnn(MkReader *r, MkRnnConfig *cfg)
+{
+	uint8_t		cell;
+	uint8_t		n_layers;
+	int32_t		input;
+	int32_t		hidden;
+	const char *err;
+
+	if (!mk_rd_u8(r, &cell) || !mk_rd_u8(r, &n_layers) ||
+		!mk_rd_i32(r, &input) || !mk_rd_i32(r, &hidden) ||
+		!mk_rd_f32(r, &cfg->dropout))
+		return false;
+	if (cell != MK_CELL_LSTM && cell != MK_CELL_GRU)
+		return mk_rd_fail(r, "unknown recurrent cell %u", (unsigned) cell);
+	if (n_layers < 1 || n_layers > MK_RNN_MAX_LAYERS)
+		return mk_rd_fail(r, "recurrent encoder has %u layers (1 to %d allowed)",
+						  (unsigned) n_layers, MK_RNN_MAX_LAYERS);
+	cfg->cell = (MkCell) cell;
+	cfg->n_layers = n_layers;
+	cfg->input = input;
+	cfg->hidden = hidden;
+	if ((err = mk_rnn_config_error(cfg)) != NULL)
+		return mk_rd_fail(r, "invalid recurrent encoder configuration: %s",
+						  err);
+	return mk_rd_blob_end(r);
+}
+
+/*
  * Decodes the "segments" blob.  k and dim are checked here already, for
  * they set the shape the "centroids" section must have.
  */
@@ -442,7 +497,8 @@ read_segments(MkReader *r, MkSegments *seg)
 
 /*
  * Reads the blobs that say which other sections to expect into m and
- * lay: "segments" for a segmentation, then "mlp" unless it is k-means.
+ * lay: "rnn" for a sequence task, "segments" for a segmentation, then
+ * "mlp" unless it is k-means.
  */
 static bool
 read_layout(MkReader *r, const MkSection *secs, MkModel *m, MkLayout *lay)
@@ -451,6 +507,15 @@ read_layout(MkReader *r, const MkSection *secs, MkModel *m, MkLayout *lay)
 
 	memset(lay, 0, sizeof(*lay));
 	lay->task = m->task;
+	if (is_sequence_task(m->task))
+	{
+		if (!secs[SEC_RNN].present)
+			return mk_rd_fail(r, "missing section \"rnn\"");
+		blob = rd_blob(r, &secs[SEC_RNN], "rnn");
+		if (!read_rnn(&blob, &m->rnn))
+			return false;
+		lay->n_rnn = m->rnn.n_layers;
+	}
 	if (m->task == MK_TASK_SEGMENTATION)
 	{
 		if (!secs[SEC_SEGMENTS].present)
@@ -567,26 +632,93 @@ copy_layers(const MkSection *secs, const MkMlpConfig *cfg, int first,
 }
 
 /*
+ * Checks the shapes of the tensors of each layer of the recurrent encoder
+ * cfg (all zero, with no layers, but for a sequence task) and counts their
+ * floats into *total.
+ */
+static bool
+check_rnn_layers(MkReader *r, const MkSection *secs, const MkRnnConfig *cfg,
+				 size_t *total)
+{
+	uint32_t	dims[2];
+	size_t		count = 0;
+	int			sec;
+	int			ndim;
+	int			l;
+	int			t;
+
+	*total = 0;
+	for (l = 0; l < cfg->n_layers; l++)
+	{
+		for (t = 0; t < RNN_TENSORS; t++)
+		{
+			sec = SEC_RECURRENT + RNN_TENSORS * l + t;
+			ndim = mk_rnn_tensor_shape(cfg, l, t, dims);
+			if (!check_shape(r, secs, sec, ndim, dims))
+				return false;
+			count += secs[sec].len / 4;
+		}
+	}
+	if (count != mk_rnn_num_params(cfg))
+		return mk_rd_fail(r, "tensors hold %zu parameters, the recurrent encoder needs %zu",
+						  count, mk_rnn_num_params(cfg));
+	*total = count;
+	return true;
+}
+
+/* Copies the recurrent layers' tensors into block, bound by mk_rnn_bind. */
+static void
+copy_rnn_layers(const MkSection *secs, const MkRnnConfig *cfg, float *block)
+{
+	MkRnnParams p;
+	float	   *out[RNN_TENSORS];
+	const MkSection *s;
+	int			l;
+	int			t;
+
+	mk_rnn_bind(&p, block, cfg);
+	for (l = 0; l < cfg->n_layers; l++)
+	{
+		out[RNN_WEIGHT_IH] = p.weight_ih[l];
+		out[RNN_WEIGHT_HH] = p.weight_hh[l];
+		out[RNN_BIAS_IH] = p.bias_ih[l];
+		out[RNN_BIAS_HH] = p.bias_hh[l];
+		for (t = 0; t < RNN_TENSORS; t++)
+		{
+			s = &secs[SEC_RECURRENT + RNN_TENSORS * l + t];
+			copy_floats(out[t], s->data, s->len / 4);
+		}
+	}
+}
+
+/*
  * Checks every layer tensor's shape against the configuration, then copies
- * them into one parameter block: the network's (or the encoder's), then
- * the decoder's.  The shapes match data that is present, so the block is
+ * them into one parameter block: the recurrent encoder's, then the
+ * network's (a sequence model's head, an autoencoder's encoder), then the
+ * decoder's.  The shapes match data that is present, so the block is
  * bounded by the input.  A k-means model has no layers, and no block.
  */
 static bool
 read_params(MkReader *r, const MkSection *secs, MkModel *m)
 {
 	const MkMlpConfig *decoder = &m->segments.decoder;
+	size_t		n_rnn;
 	size_t		n_net;
 	size_t		n_decoder;
+	size_t		n;
 
-	if (!check_layers(r, secs, &m->mlp, SEC_DENSE, &n_net) ||
+	if (!check_rnn_layers(r, secs, &m->rnn, &n_rnn) ||
+		!check_layers(r, secs, &m->mlp, SEC_DENSE, &n_net) ||
 		!check_layers(r, secs, decoder, SEC_DECODER, &n_decoder))
 		return false;
-	if (n_net + n_decoder == 0)
+	/* each count is of floats present in the input, so the sum fits */
+	n = n_rnn + n_net + n_decoder;
+	if (n == 0)
 		return true;
-	m->params = mk_alloc(mk_mul_size(n_net + n_decoder, sizeof(float)));
-	copy_layers(secs, &m->mlp, SEC_DENSE, m->params);
-	copy_layers(secs, decoder, SEC_DECODER, m->params + n_net);
+	m->params = mk_alloc(mk_mul_size(n, sizeof(float)));
+	copy_rnn_layers(secs, &m->rnn, m->params);
+	copy_layers(secs, &m->mlp, SEC_DENSE, m->params + n_rnn);
+	copy_layers(secs, decoder, SEC_DECODER, m->params + n_rnn + n_net);
 	return true;
 }
 

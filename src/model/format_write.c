@@ -141,6 +141,20 @@ wr_mlp(MkWriter *w, const MkMlpConfig *cfg)
 	wr_blob_end(w, start);
 }
 
+/* Appends the "rnn" section: the recurrent encoder's configuration. */
+static void
+wr_rnn(MkWriter *w, const MkRnnConfig *cfg)
+{
+	size_t		start = wr_blob_begin(w, "rnn");
+
+	mk_wr_u8(w, (uint8_t) cfg->cell);
+	mk_wr_u8(w, (uint8_t) cfg->n_layers);
+	mk_wr_i32(w, cfg->input);
+	mk_wr_i32(w, cfg->hidden);
+	mk_wr_f32(w, cfg->dropout);
+	wr_blob_end(w, start);
+}
+
 /* Appends the "segments" section; an autoencoder's holds its decoder. */
 static void
 wr_segments(MkWriter *w, const MkSegments *seg)
@@ -181,20 +195,60 @@ wr_layers(MkWriter *w, const MkMlpConfig *cfg, float *block, int first)
 }
 
 /*
+ * Appends the four tensor sections of each layer of the recurrent encoder
+ * cfg, whose parameters are at block, in the order mk_rnn_bind lays them.
+ */
+static void
+wr_rnn_layers(MkWriter *w, const MkRnnConfig *cfg, float *block)
+{
+	MkRnnParams p;
+	char		name[SECTION_NAME_BYTES];
+	uint32_t	dims[2];
+	const float *data[RNN_TENSORS];
+	int			sec;
+	int			ndim;
+	int			l;
+	int			t;
+
+	mk_rnn_bind(&p, block, cfg);
+	for (l = 0; l < cfg->n_layers; l++)
+	{
+		data[RNN_WEIGHT_IH] = p.weight_ih[l];
+		data[RNN_WEIGHT_HH] = p.weight_hh[l];
+		data[RNN_BIAS_IH] = p.bias_ih[l];
+		data[RNN_BIAS_HH] = p.bias_hh[l];
+		for (t = 0; t < RNN_TENSORS; t++)
+		{
+			sec = SEC_RECURRENT + RNN_TENSORS * l + t;
+			ndim = mk_rnn_tensor_shape(cfg, l, t, dims);
+			wr_tensor(w, mk_section_name(sec, name), ndim, dims, data[t]);
+		}
+	}
+}
+
+/*
  * Appends the sections after "prep" up to "spec": those of a classifier
- * or a regression, or those of a segmentation by its method.
+ * or a regression, with a recurrent encoder before the network for a
+ * sequence task, or those of a segmentation by its method.
  */
 static void
 wr_task(MkWriter *w, const MkModel *model)
 {
 	const MkSegments *seg = &model->segments;
+	bool		sequence = model->task == MK_TASK_SEQUENCE_CLASSIFICATION ||
+		model->task == MK_TASK_SEQUENCE_REGRESSION;
+	size_t		n_rnn = sequence ? mk_rnn_num_params(&model->rnn) : 0;
 	uint32_t	dims[2];
 
 	if (model->task != MK_TASK_SEGMENTATION)
 	{
 		wr_target(w, &model->target);
+		if (sequence)
+			wr_rnn(w, &model->rnn);
 		wr_mlp(w, &model->mlp);
-		wr_layers(w, &model->mlp, model->params, SEC_DENSE);
+		if (sequence)
+			wr_rnn_layers(w, &model->rnn, model->params);
+		wr_layers(w, &model->mlp, model->params + n_rnn, SEC_DENSE);
 		return;
 	}
 

@@ -10,8 +10,11 @@
  * array lengths before the arrays, the network shape before the parameters.
  * Each task has its own invariants, and the parts of the model it does not
  * use (the target of a segmentation, the segments of a classifier, the
- * network of a k-means model) must be all zero, so that the one byte form
- * of a model stands for exactly one model in memory.
+ * network of a k-means model, the recurrent encoder of any but a sequence
+ * model) must be all zero, so that the one byte form of a model stands for
+ * exactly one model in memory.  A sequence classification or regression
+ * is checked as its plain counterpart is, its network being the head on
+ * the recurrent encoder's final hidden state.
  *
  * Messages name the column or class at fault.  Those that carry values are
  * built in a static buffer, which suits the single-threaded backend and the
@@ -41,6 +44,42 @@ check_fail(const char *fmt,...)
 	vsnprintf(check_message, sizeof(check_message), fmt, args);
 	va_end(args);
 	return check_message;
+}
+
+/* True for the tasks whose outputs are class scores. */
+static bool
+is_classifier(MkTask task)
+{
+	return task == MK_TASK_CLASSIFICATION ||
+		task == MK_TASK_SEQUENCE_CLASSIFICATION;
+}
+
+/* True for the tasks whose model has a recurrent encoder. */
+static bool
+is_sequence(MkTask task)
+{
+	return task == MK_TASK_SEQUENCE_CLASSIFICATION ||
+		task == MK_TASK_SEQUENCE_REGRESSION;
+}
+
+/* The name of a valid task, for messages. */
+static const char *
+task_name(MkTask task)
+{
+	switch (task)
+	{
+		case MK_TASK_CLASSIFICATION:
+			return "classification";
+		case MK_TASK_REGRESSION:
+			return "regression";
+		case MK_TASK_SEGMENTATION:
+			return "segmentation";
+		case MK_TASK_SEQUENCE_CLASSIFICATION:
+			return "sequence classification";
+		case MK_TASK_SEQUENCE_REGRESSION:
+			return "sequence regression";
+	}
+	return "unknown";
 }
 
 /* Number of feature slots a column fills. */
@@ -260,7 +299,7 @@ check_target(const MkTarget *target, MkTask task)
 	if (!isfinite(target->mean) || !isfinite(target->scale))
 		return "target mean and scale must be finite";
 
-	if (task == MK_TASK_CLASSIFICATION)
+	if (is_classifier(task))
 		return check_classes(target);
 
 	if (target->n_classes != 0)
@@ -306,19 +345,49 @@ check_params(const float *params, size_t n)
 	return NULL;
 }
 
-/* Checks a predictor's network against prep and target, then its weights. */
+/* Checks a sequence model's recurrent encoder against the feature slots. */
+static const char *
+check_rnn(const MkRnnConfig *rnn, int n_features)
+{
+	const char *err;
+
+	if ((err = mk_rnn_config_error(rnn)) != NULL)
+		return check_fail("recurrent encoder: %s", err);
+	if (rnn->input != n_features)
+		return check_fail("recurrent encoder input width %d, expected %d",
+						  rnn->input, n_features);
+	return NULL;
+}
+
+/*
+ * Checks a predictor's network against prep and target, then its weights;
+ * for a sequence task, the recurrent encoder against prep, and the network
+ * (the head) against the encoder's hidden width.
+ */
 static const char *
 check_network(const MkModel *model)
 {
 	const char *err;
 	int			want_out = 1;
 
-	if (model->task == MK_TASK_CLASSIFICATION && model->target.n_classes > 2)
+	if (is_classifier(model->task) && model->target.n_classes > 2)
 		want_out = model->target.n_classes;
-	if ((err = check_widths(&model->mlp, "network", model->prep.n_features,
+	if (!is_sequence(model->task))
+	{
+		if ((err = check_widths(&model->mlp, "network",
+								model->prep.n_features, want_out)) != NULL)
+			return err;
+		return check_params(model->params, mk_mlp_num_params(&model->mlp));
+	}
+
+	if ((err = check_rnn(&model->rnn, model->prep.n_features)) != NULL)
+		return err;
+	if ((err = check_widths(&model->mlp, "head", model->rnn.hidden,
 							want_out)) != NULL)
 		return err;
-	return check_params(model->params, mk_mlp_num_params(&model->mlp));
+	/* each count is bounded by its configuration check, so the sum fits */
+	return check_params(model->params, mk_rnn_num_params(&model->rnn) +
+						mk_mlp_num_params(&model->mlp));
 }
 
 /* True when a network configuration is all zero, as an unused one must be. */
@@ -335,6 +404,14 @@ config_is_zero(const MkMlpConfig *cfg)
 			return false;
 	}
 	return true;
+}
+
+/* True when a recurrent encoder is all zero, as a non-sequence one must be. */
+static bool
+rnn_is_zero(const MkRnnConfig *rnn)
+{
+	return rnn->cell == 0 && rnn->n_layers == 0 && rnn->input == 0 &&
+		rnn->hidden == 0 && rnn->dropout == 0.0f;
 }
 
 /* True when a target is all zero, as a segmentation's must be. */
@@ -435,7 +512,10 @@ check_segmentation(const MkModel *model)
 	return NULL;
 }
 
-/* Checks a classification or regression: target, network, no segments. */
+/*
+ * Checks a classification or regression, plain or of sequences: target,
+ * network (and recurrent encoder), no segments.
+ */
 static const char *
 check_predictor(const MkModel *model)
 {
@@ -447,8 +527,7 @@ check_predictor(const MkModel *model)
 		return err;
 	if (!segments_is_zero(&model->segments))
 		return check_fail("%s model has segments (must be all zero)",
-						  model->task == MK_TASK_CLASSIFICATION ?
-						  "classification" : "regression");
+						  task_name(model->task));
 	return NULL;
 }
 
@@ -461,9 +540,8 @@ mk_model_check(const MkModel *model)
 {
 	const char *err;
 
-	if (model->task != MK_TASK_CLASSIFICATION &&
-		model->task != MK_TASK_REGRESSION &&
-		model->task != MK_TASK_SEGMENTATION)
+	if (model->task < MK_TASK_CLASSIFICATION ||
+		model->task > MK_TASK_SEQUENCE_REGRESSION)
 		return check_fail("unknown task %d", (int) model->task);
 	if ((err = check_prep(&model->prep)) != NULL)
 		return err;
@@ -473,6 +551,9 @@ mk_model_check(const MkModel *model)
 		err = check_predictor(model);
 	if (err != NULL)
 		return err;
+	if (!is_sequence(model->task) && !rnn_is_zero(&model->rnn))
+		return check_fail("%s model has a recurrent encoder (must be all zero)",
+						  task_name(model->task));
 	if (model->spec_json == NULL)
 		return "training spec is missing";
 	if (model->metrics_json == NULL)

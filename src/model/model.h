@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "../core/mlp.h"
+#include "../core/recurrent.h"
 
 #define MK_MODEL_MAGIC "MKTAIMDL"
 #define MK_MODEL_FORMAT_VERSION 1
@@ -36,7 +37,9 @@ typedef enum MkTask
 {
 	MK_TASK_CLASSIFICATION = 1,
 	MK_TASK_REGRESSION = 2,
-	MK_TASK_SEGMENTATION = 3
+	MK_TASK_SEGMENTATION = 3,
+	MK_TASK_SEQUENCE_CLASSIFICATION = 4,
+	MK_TASK_SEQUENCE_REGRESSION = 5
 } MkTask;
 
 /* Most segments a segmentation model may have. */
@@ -141,6 +144,15 @@ typedef struct MkModel
 	float	   *params;			/* mk_mlp_num_params(&mlp) floats, plus the
 								 * decoder's for an autoencoder */
 	MkSegments	segments;		/* segmentation only */
+
+	/*
+	 * Sequence tasks: the recurrent encoder over the encoded rows of a
+	 * sequence (rnn.input = prep.n_features); mlp is then the head on its
+	 * final hidden state (mlp.sizes[0] = rnn.hidden), and params holds the
+	 * recurrent parameters followed by the head's.  Target as for
+	 * classification and regression.  All zero for the other tasks.
+	 */
+	MkRnnConfig rnn;
 	char	   *spec_json;		/* NUL-terminated; opaque here */
 	char	   *metrics_json;	/* NUL-terminated; opaque here */
 } MkModel;

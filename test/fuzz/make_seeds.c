@@ -4,9 +4,11 @@
  *
  * Usage: make_seeds DIR.  The seeds cover every task, binary and
  * multi-class outputs, segmentation by an autoencoder and by k-means,
- * numeric columns with and without a NULL slot or bin edges, categorical
- * columns with none, one and several categories, one to three dense layers
- * and every activation, and stay small so that the fuzzer runs fast.
+ * sequence classification by a two-layer LSTM and sequence regression by
+ * a one-layer GRU, numeric columns with and without a NULL slot or bin
+ * edges, categorical columns with none, one and several categories, one to
+ * three dense layers and every activation, and stay small so that the
+ * fuzzer runs fast.
  */
 #include <math.h>
 #include <stdio.h>
@@ -159,6 +161,26 @@ set_classes(MkModel *m, MkLabelType type, const char *const *classes, int n)
 	m->target.positive = n - 1;
 }
 
+/*
+ * Sets a sequence model: a recurrent encoder of n_layers layers of hidden
+ * units over the features, then a head hidden -> head_hidden -> n_out
+ * (no hidden head layer when head_hidden is 0), and fills the recurrent
+ * parameters and the head's.
+ */
+static void
+set_sequence(MkModel *m, MkCell cell, int n_layers, int hidden,
+			 int head_hidden, int n_out)
+{
+	m->rnn.cell = cell;
+	m->rnn.n_layers = n_layers;
+	m->rnn.input = m->prep.n_features;
+	m->rnn.hidden = hidden;
+	m->rnn.dropout = n_layers > 1 ? 0.2f : 0.0f;
+	set_config(&m->mlp, hidden, &head_hidden, head_hidden > 0 ? 1 : 0,
+			   n_out, MK_ACT_TANH, 0.0f);
+	fill_params(m, mk_rnn_num_params(&m->rnn) + mk_mlp_num_params(&m->mlp));
+}
+
 /* Serialises m into dir/name and frees it; returns false on failure. */
 static bool
 save(MkModel *m, const char *dir, const char *name)
@@ -253,6 +275,34 @@ main(int argc, char **argv)
 	add_column(&m, "single", MK_COLUMN_CATEGORICAL, false, one, 1);
 	set_segments(&m, MK_SEGMENT_KMEANS, 2, m.prep.n_features);
 	ok &= save(&m, argv[1], "seed-kmeans.mkm");
+
+	/*
+	 * binary sequence classification: two LSTM layers of 2 units over a
+	 * numeric and a categorical column (6 slots), head 2 -> 1
+	 */
+	memset(&m, 0, sizeof(m));
+	m.prep.columns = mk_alloc(4 * sizeof(MkColumn));
+	add_column(&m, "n", MK_COLUMN_NUMERIC, true, NULL, 0);
+	add_column(&m, "c", MK_COLUMN_CATEGORICAL, false, two, 2);
+	set_classes(&m, MK_LABEL_BOOL, two, 2);
+	m.task = MK_TASK_SEQUENCE_CLASSIFICATION;
+	set_sequence(&m, MK_CELL_LSTM, 2, 2, 0, 1);
+	ok &= save(&m, argv[1], "seed-sequence-lstm.mkm");
+
+	/*
+	 * sequence regression: one GRU layer of 2 units over a binned column
+	 * (4 slots), head 2 -> 3 -> 1
+	 */
+	memset(&m, 0, sizeof(m));
+	m.prep.columns = mk_alloc(4 * sizeof(MkColumn));
+	add_binned_column(&m, "b", 2);
+	m.task = MK_TASK_SEQUENCE_REGRESSION;
+	m.target.name = dup_text("y");
+	m.target.type = MK_LABEL_INT;
+	m.target.mean = -1.0;
+	m.target.scale = 4.0;
+	set_sequence(&m, MK_CELL_GRU, 1, 2, 3, 1);
+	ok &= save(&m, argv[1], "seed-sequence-gru.mkm");
 
 	return ok ? 0 : 1;
 }

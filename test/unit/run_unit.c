@@ -76,6 +76,7 @@ main(void)
 	test_autoencoder();
 	test_kmeans();
 	test_recurrent();
+	test_sequence();
 
 	printf("1..%d\n", checks_run);
 	printf("unit: %d passed, %d failed\n", checks_run - checks_failed,

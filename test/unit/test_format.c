@@ -3,8 +3,9 @@
  *		Tests of the model format and of mk_model_check().
  *
  * A few small models are built by hand: binary and multi-class
- * classification, regression, and segmentation by an autoencoder and by
- * k-means, over a numeric column with a NULL indicator, a categorical
+ * classification, regression, segmentation by an autoencoder and by
+ * k-means, and sequence classification by an LSTM and sequence regression
+ * by a GRU, over a numeric column with a NULL indicator, a categorical
  * column and a binned numeric column.  Each must survive a round trip
  * field for field and re-serialise to the same bytes.
  * Then the reader is attacked: every truncation, every single-bit flip,
@@ -39,15 +40,29 @@ typedef enum TestKind
 	TEST_MULTI,
 	TEST_REGRESSION,
 	TEST_AUTOENCODER,
-	TEST_KMEANS
+	TEST_KMEANS,
+	TEST_SEQ_LSTM,
+	TEST_SEQ_GRU
 } TestKind;
 
-#define TEST_KIND_COUNT (TEST_KMEANS + 1)
+#define TEST_KIND_COUNT (TEST_SEQ_GRU + 1)
 
 static const char *const kind_names[] = {
 	"binary", "multi-class", "regression", "autoencoder segmentation",
-	"k-means segmentation"
+	"k-means segmentation", "lstm sequence classification",
+	"gru sequence regression"
 };
+
+/*
+ * The sequence models' parameters: the LSTM's two layers, G*H = 16 rows,
+ * hold 16 * (12 + 4 + 2) + 16 * (4 + 4 + 2) = 448 floats and its head
+ * 4 * 5 + 5 + 5 * 3 + 3 = 43; the GRU's layer, G*H = 9 rows, holds
+ * 9 * (12 + 3 + 2) = 153 and its head 3 + 1 = 4.
+ */
+#define LSTM_RNN_PARAMS 448
+#define LSTM_PARAMS		491
+#define GRU_RNN_PARAMS	153
+#define GRU_PARAMS		157
 
 /* A copy of s in mk_alloc'd memory. */
 static char *
@@ -166,7 +181,57 @@ set_predictor(MkModel *m, TestKind kind)
 	}
 }
 
-/* Parameters a model holds: its network's, plus an autoencoder's decoder's. */
+/*
+ * Sets a sequence model over the 12 feature slots: an LSTM sequence
+ * classification over three classes, two layers of 4 units and a head
+ * 4 -> 5 -> 3, or a GRU sequence regression, one layer of 3 units and a
+ * head 3 -> 1.
+ */
+static void
+set_sequence(MkModel *m, TestKind kind)
+{
+	static const char *const animals[] = {"ant", "bee", "cat"};
+	MkTarget   *target = &m->target;
+
+	m->rnn.input = 12;
+	if (kind == TEST_SEQ_LSTM)
+	{
+		m->task = MK_TASK_SEQUENCE_CLASSIFICATION;
+		target->name = dup_text("species");
+		target->type = MK_LABEL_TEXT;
+		target->n_classes = 3;
+		target->classes = dup_texts(animals, 3);
+		target->positive = 2;
+		m->rnn.cell = MK_CELL_LSTM;
+		m->rnn.n_layers = 2;
+		m->rnn.hidden = 4;
+		m->rnn.dropout = 0.125f;
+		m->mlp.n_dense = 2;
+		m->mlp.sizes[0] = 4;
+		m->mlp.sizes[1] = 5;
+		m->mlp.sizes[2] = 3;
+		m->mlp.activation = MK_ACT_RELU;
+		return;
+	}
+	m->task = MK_TASK_SEQUENCE_REGRESSION;
+	target->name = dup_text("demand");
+	target->type = MK_LABEL_INT;
+	target->mean = -1.25;
+	target->scale = 0.5;
+	m->rnn.cell = MK_CELL_GRU;
+	m->rnn.n_layers = 1;
+	m->rnn.hidden = 3;
+	m->mlp.n_dense = 1;
+	m->mlp.sizes[0] = 3;
+	m->mlp.sizes[1] = 1;
+	m->mlp.activation = MK_ACT_TANH;
+	m->mlp.dropout = 0.0f;
+}
+
+/*
+ * Parameters a model holds: its network's, plus an autoencoder's decoder's
+ * or, before them, a sequence model's recurrent encoder's.
+ */
 static size_t
 num_params(const MkModel *m)
 {
@@ -175,6 +240,9 @@ num_params(const MkModel *m)
 	if (m->task == MK_TASK_SEGMENTATION &&
 		m->segments.method == MK_SEGMENT_AUTOENCODER)
 		n += mk_mlp_num_params(&m->segments.decoder);
+	if (m->task == MK_TASK_SEQUENCE_CLASSIFICATION ||
+		m->task == MK_TASK_SEQUENCE_REGRESSION)
+		n += mk_rnn_num_params(&m->rnn);
 	return n;
 }
 
@@ -218,6 +286,8 @@ make_model(MkModel *m, TestKind kind)
 		set_autoencoder(m);
 	else if (kind == TEST_KMEANS)
 		set_kmeans(m);
+	else if (kind == TEST_SEQ_LSTM || kind == TEST_SEQ_GRU)
+		set_sequence(m, kind);
 	else
 		set_predictor(m, kind);
 
@@ -325,6 +395,10 @@ model_diff(const MkModel *a, const MkModel *b)
 	for (c = 0; c < a->target.n_classes; c++)
 		if (strcmp(a->target.classes[c], b->target.classes[c]) != 0)
 			return "class";
+	if (a->rnn.cell != b->rnn.cell || a->rnn.n_layers != b->rnn.n_layers ||
+		a->rnn.input != b->rnn.input || a->rnn.hidden != b->rnn.hidden ||
+		memcmp(&a->rnn.dropout, &b->rnn.dropout, sizeof(float)) != 0)
+		return "rnn";
 	if (!same_config(&a->mlp, &b->mlp))
 		return "mlp";
 	if ((a->params == NULL) != (b->params == NULL))
@@ -654,9 +728,14 @@ test_header_errors(const uint8_t *good, size_t len, uint8_t *buf)
 				 "format version 7");
 
 	memcpy(buf, good, len);
-	put_le32(buf + TASK_AT, 4);
+	put_le32(buf + TASK_AT, 6);
 	reseal(buf, len);
-	expect_error(buf, len, "unknown task 4", "task 4");
+	expect_error(buf, len, "unknown task 6", "task 6");
+
+	memcpy(buf, good, len);
+	put_le32(buf + TASK_AT, 0);
+	reseal(buf, len);
+	expect_error(buf, len, "unknown task 0", "task 0");
 
 	memcpy(buf, good, len);
 	put_le32(buf + LENGTH_AT, (uint32_t) len + 1);
@@ -1611,6 +1690,751 @@ test_check_no_segments(void)
 	mk_model_free(&m);
 }
 
+/*
+ * The models of the tasks that came before sequence models still write
+ * the bytes they did: the length and the checksum (the last four bytes,
+ * a CRC-32C of all the others) of each, as the format stood then.
+ */
+static void
+test_stable_bytes(void)
+{
+	static const struct
+	{
+		TestKind	kind;
+		size_t		len;
+		uint32_t	crc;
+	}			stable[] = {
+		{TEST_BINARY, 689, 0x84dee7fbu},
+		{TEST_MULTI, 571, 0x6db22c12u},
+		{TEST_REGRESSION, 938, 0x1dad65a8u},
+		{TEST_AUTOENCODER, 1308, 0xef5829a9u},
+		{TEST_KMEANS, 474, 0xd925e072u}
+	};
+	MkModel		m;
+	uint8_t    *bytes;
+	size_t		len;
+	size_t		i;
+
+	for (i = 0; i < lengthof(stable); i++)
+	{
+		make_model(&m, stable[i].kind);
+		bytes = mk_model_write(&m, &len);
+		unit_check(bytes != NULL && len == stable[i].len &&
+				   get_le32(bytes + len - 4) == stable[i].crc,
+				   "format: %s model bytes are unchanged by sequence models",
+				   kind_names[stable[i].kind]);
+		mk_free(bytes);
+		mk_model_free(&m);
+	}
+}
+
+/*
+ * Walks the section list of valid bytes, writing each section's name and
+ * shape (its dims, "blob" for a blob) on one line of out.
+ */
+static void
+describe_sections(const uint8_t *buf, size_t len, char *out, size_t size)
+{
+	size_t		at = HEADER_BYTES;
+	size_t		used = 0;
+	size_t		count;
+	int			ndim;
+	int			d;
+
+	out[0] = '\0';
+	while (at < len - 4 && buf[at] != 0)
+	{
+		int			name_len = buf[at + 1] | buf[at + 2] << 8;
+
+		used += snprintf(out + used, size - used, "%s%.*s", used ? " " : "",
+						 name_len, (const char *) buf + at + 3);
+		at += 3 + name_len;
+		if (buf[at - 3 - name_len] == 1)
+		{
+			used += snprintf(out + used, size - used, ":blob");
+			at += 4 + get_le32(buf + at);
+			continue;
+		}
+		ndim = buf[at];
+		count = 1;
+		for (d = 0; d < ndim; d++)
+		{
+			used += snprintf(out + used, size - used, "%s%u", d ? "x" : ":",
+							 get_le32(buf + at + 1 + 4 * d));
+			count *= get_le32(buf + at + 1 + 4 * d);
+		}
+		at += 1 + 4 * ndim + 4 * count;
+	}
+}
+
+/* The sequence models' sections come in the documented order and shapes. */
+static void
+test_sequence_layout(void)
+{
+	static const char *const want[] = {
+		"prep:blob target:blob rnn:blob mlp:blob "
+		"rnn0.weight_ih:16x12 rnn0.weight_hh:16x4 rnn0.bias_ih:16 "
+		"rnn0.bias_hh:16 rnn1.weight_ih:16x4 rnn1.weight_hh:16x4 "
+		"rnn1.bias_ih:16 rnn1.bias_hh:16 dense0.weight:5x4 dense0.bias:5 "
+		"dense1.weight:3x5 dense1.bias:3 spec:blob metrics:blob",
+		"prep:blob target:blob rnn:blob mlp:blob "
+		"rnn0.weight_ih:9x12 rnn0.weight_hh:9x3 rnn0.bias_ih:9 "
+		"rnn0.bias_hh:9 dense0.weight:1x3 dense0.bias:1 spec:blob "
+		"metrics:blob"
+	};
+	static const uint8_t rnn_blob[2][14] = {
+		{MK_CELL_LSTM, 2, 12, 0, 0, 0, 4, 0, 0, 0, 0x00, 0x00, 0x00, 0x3e},
+		{MK_CELL_GRU, 1, 12, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0}
+	};
+	char		got[1024];
+	MkModel		m;
+	uint8_t    *bytes;
+	size_t		len;
+	size_t		at;
+	int			i;
+
+	for (i = 0; i < 2; i++)
+	{
+		TestKind	kind = i == 0 ? TEST_SEQ_LSTM : TEST_SEQ_GRU;
+
+		make_model(&m, kind);
+		bytes = mk_model_write(&m, &len);
+		describe_sections(bytes, len, got, sizeof(got));
+		unit_check(strcmp(got, want[i]) == 0,
+				   "format: %s sections in order and shape", kind_names[kind]);
+		if (strcmp(got, want[i]) != 0)
+			printf("#   got  %s\n#   want %s\n", got, want[i]);
+		at = section_at(bytes, len, "rnn");
+		unit_check(get_le32(bytes + at) == 14 &&
+				   memcmp(bytes + at + 4, rnn_blob[i], 14) == 0,
+				   "format: %s \"rnn\" blob is cell, layers, input, hidden, dropout",
+				   kind_names[kind]);
+		unit_check(get_le32(bytes + TASK_AT) == (uint32_t) m.task,
+				   "format: %s task %d in the header", kind_names[kind],
+				   (int) m.task);
+		mk_free(bytes);
+		mk_model_free(&m);
+	}
+}
+
+/*
+ * A resealed copy of buf whose tensor section name has dimension d set to
+ * n, zero floats appended to match (n must exceed the old dimension);
+ * *out_len gets its length.
+ */
+static uint8_t *
+grow_tensor(const uint8_t *buf, size_t len, const char *name, int d,
+			uint32_t n, size_t *out_len)
+{
+	size_t		at = section_at(buf, len, name);
+	size_t		start;
+	size_t		end;
+	size_t		extra;
+	uint8_t    *out;
+
+	section_span(buf, len, name, &start, &end);
+	extra = (end - at - 1 - 4 * (size_t) buf[at]) /
+		get_le32(buf + at + 1 + 4 * d) * (n - get_le32(buf + at + 1 + 4 * d));
+	out = insert_bytes(buf, len, end, extra, 0);
+	put_le32(out + at + 1 + 4 * d, n);
+	*out_len = len + extra;
+	reseal(out, *out_len);
+	return out;
+}
+
+/*
+ * Corruptions of the LSTM's "rnn" blob, where after the blob's length come
+ * cell (at + 4), n_layers (at + 5), input (at + 6), hidden (at + 10) and
+ * dropout (at + 14).
+ */
+static void
+test_rnn_blob_errors(const uint8_t *good, size_t len, uint8_t *buf)
+{
+	size_t		at = section_at(good, len, "rnn");
+	size_t		mlp = section_at(good, len, "mlp");
+	size_t		out_len;
+	uint8_t    *big;
+
+	memcpy(buf, good, len);
+	buf[at + 4] = 9;
+	reseal(buf, len);
+	expect_error(buf, len, "unknown recurrent cell 9",
+				 "an unknown recurrent cell");
+
+	memcpy(buf, good, len);
+	buf[at + 4] = 0;
+	reseal(buf, len);
+	expect_error(buf, len, "unknown recurrent cell 0", "recurrent cell 0");
+
+	memcpy(buf, good, len);
+	buf[at + 4] = MK_CELL_GRU;
+	reseal(buf, len);
+	expect_error(buf, len, "section \"rnn0.weight_ih\" has shape [16, 12], expected [12, 12]",
+				 "an LSTM relabelled a GRU");
+
+	memcpy(buf, good, len);
+	buf[at + 5] = 0;
+	reseal(buf, len);
+	expect_error(buf, len, "recurrent encoder has 0 layers (1 to 8 allowed)",
+				 "a recurrent encoder of no layers");
+
+	memcpy(buf, good, len);
+	buf[at + 5] = MK_RNN_MAX_LAYERS + 1;
+	reseal(buf, len);
+	expect_error(buf, len, "recurrent encoder has 9 layers (1 to 8 allowed)",
+				 "a recurrent encoder of 9 layers");
+
+	memcpy(buf, good, len);
+	buf[at + 5] = 1;
+	reseal(buf, len);
+	expect_error(buf, len, "unexpected section \"rnn1.weight_ih\" (the recurrent encoder has 1 layers)",
+				 "a recurrent layer more than the configuration says");
+
+	memcpy(buf, good, len);
+	buf[at + 5] = 3;
+	reseal(buf, len);
+	expect_error(buf, len, "missing section \"rnn2.weight_ih\"",
+				 "a recurrent layer fewer than the configuration says");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at + 6, 0);
+	reseal(buf, len);
+	expect_error(buf, len, "invalid recurrent encoder configuration: the input and hidden sizes must be at least 1",
+				 "a recurrent input width of 0");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at + 10, 0xffffffffu);
+	reseal(buf, len);
+	expect_error(buf, len, "invalid recurrent encoder configuration: the input and hidden sizes must be at least 1",
+				 "a negative hidden width");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at + 10, 0x40000000u);
+	reseal(buf, len);
+	expect_error(buf, len, "invalid recurrent encoder configuration: too many parameters",
+				 "a hidden width of 2^30");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at + 14, 0x3f800000u);	/* 1.0f */
+	reseal(buf, len);
+	expect_error(buf, len, "invalid recurrent encoder configuration: dropout must be in [0, 1)",
+				 "a recurrent dropout of 1");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at + 14, 0x7fc00000u);
+	reseal(buf, len);
+	expect_error(buf, len, "dropout must be in [0, 1)", "a NaN recurrent dropout");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at + 6, 11);
+	reseal(buf, len);
+	expect_error(buf, len, "section \"rnn0.weight_ih\" has shape [16, 12], expected [16, 11]",
+				 "a recurrent input width apart from its tensor");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at + 10, 5);
+	reseal(buf, len);
+	expect_error(buf, len, "section \"rnn0.weight_ih\" has shape [16, 12], expected [20, 12]",
+				 "a hidden width apart from its tensors");
+
+	/* shapes that agree with the blob: only mk_model_check objects */
+	big = grow_tensor(good, len, "rnn0.weight_ih", 1, 13, &out_len);
+	put_le32(big + at + 6, 13);
+	reseal(big, out_len);
+	expect_error(big, out_len, "invalid model: recurrent encoder input width 13, expected 12",
+				 "a recurrent input width other than the features'");
+	mk_free(big);
+
+	big = grow_tensor(good, len, "dense0.weight", 1, 5, &out_len);
+	put_le32(big + mlp + 10, 5);	/* the head's sizes[0] */
+	reseal(big, out_len);
+	expect_error(big, out_len, "invalid model: head input width 5, expected 4",
+				 "a head input width other than the hidden width");
+	mk_free(big);
+
+	/* one byte more at the end of "rnn", its length raised to match */
+	big = insert_bytes(good, len, at + 4 + 14, 1, 0);
+	put_le32(big + at, 15);
+	reseal(big, len + 1);
+	expect_error(big, len + 1, "1 bytes left over in section \"rnn\"",
+				 "a byte left over in the recurrent configuration");
+	mk_free(big);
+
+	/* the dropout's last byte cut, the length lowered to match */
+	memcpy(buf, good, len);
+	memmove(buf + at + 17, buf + at + 18, len - at - 18);
+	put_le32(buf + at, 13);
+	reseal(buf, len - 1);
+	expect_error(buf, len - 1, "truncated in section \"rnn\"",
+				 "a recurrent configuration a byte short");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at, 0xfffffff0u);
+	reseal(buf, len);
+	expect_error(buf, len, "truncated in section \"rnn\"",
+				 "a recurrent blob length past the end");
+}
+
+/* Corruptions of the LSTM's recurrent tensors. */
+static void
+test_rnn_tensor_errors(const uint8_t *good, size_t len, uint8_t *buf)
+{
+	size_t		at;
+	uint32_t	out;
+
+	memcpy(buf, good, len);
+	at = section_at(buf, len, "rnn0.weight_hh");
+	out = get_le32(buf + at + 1);
+	put_le32(buf + at + 1, get_le32(buf + at + 5));
+	put_le32(buf + at + 5, out);
+	reseal(buf, len);
+	expect_error(buf, len, "section \"rnn0.weight_hh\" has shape [4, 16], expected [16, 4]",
+				 "a transposed recurrent weight");
+
+	memcpy(buf, good, len);
+	at = section_at(buf, len, "rnn1.weight_ih");
+	out = get_le32(buf + at + 1);
+	put_le32(buf + at + 1, get_le32(buf + at + 5));
+	put_le32(buf + at + 5, out);
+	reseal(buf, len);
+	expect_error(buf, len, "section \"rnn1.weight_ih\" has shape [4, 16], expected [16, 4]",
+				 "a transposed upper-layer input weight");
+
+	memcpy(buf, good, len);
+	at = section_at(buf, len, "rnn0.weight_ih");
+	put_le32(buf + at + 1, 0xffffffffu);
+	put_le32(buf + at + 5, 0xffffffffu);
+	reseal(buf, len);
+	expect_error(buf, len, "truncated in section \"rnn0.weight_ih\"",
+				 "huge recurrent tensor dimensions");
+
+	memcpy(buf, good, len);
+	at = section_at(buf, len, "rnn0.bias_hh");
+	put_le32(buf + at + 1, 0);
+	reseal(buf, len);
+	expect_error(buf, len, "section \"rnn0.bias_hh\" has an empty dimension",
+				 "a recurrent bias of no rows");
+
+	memcpy(buf, good, len);
+	at = section_at(buf, len, "rnn1.bias_ih");
+	buf[at] = 5;
+	reseal(buf, len);
+	expect_error(buf, len, "section \"rnn1.bias_ih\" has 5 dimensions (1 to 4 allowed)",
+				 "a 5-dimensional recurrent bias");
+
+	memcpy(buf, good, len);
+	at = section_at(buf, len, "rnn0.bias_ih");
+	buf[at - 15] = 1;			/* the kind byte: a blob */
+	reseal(buf, len);
+	expect_error(buf, len, "section \"rnn0.bias_ih\" has kind 1, expected a tensor",
+				 "a recurrent bias stored as a blob");
+
+	memcpy(buf, good, len);
+	at = section_at(buf, len, "rnn");
+	buf[at - 6] = 2;			/* the kind byte: a tensor */
+	reseal(buf, len);
+	expect_error(buf, len, "section \"rnn\" has kind 2, expected a blob",
+				 "the recurrent configuration stored as a tensor");
+
+	/* the first value of layer 0's bias_ih follows 16 * 12 + 16 * 4 */
+	memcpy(buf, good, len);
+	at = section_at(buf, len, "rnn0.bias_ih");
+	put_le32(buf + at + 5, 0x7fc00000u);
+	reseal(buf, len);
+	expect_error(buf, len, "invalid model: parameter 256 of 491 is not finite",
+				 "a NaN recurrent bias");
+
+	memcpy(buf, good, len);
+	at = section_at(buf, len, "rnn1.bias_hh");
+	put_le32(buf + at + 5 + 4 * 15, 0x7f800000u);
+	reseal(buf, len);
+	expect_error(buf, len, "invalid model: parameter 447 of 491 is not finite",
+				 "an infinite last recurrent parameter");
+
+	/* the head's parameters come after the encoder's */
+	memcpy(buf, good, len);
+	at = section_at(buf, len, "dense0.weight");
+	put_le32(buf + at + 9, 0x7fc00000u);
+	reseal(buf, len);
+	expect_error(buf, len, "invalid model: parameter 448 of 491 is not finite",
+				 "a NaN first head weight");
+}
+
+/* Section set and order corruptions of the sequence models. */
+static void
+test_sequence_section_errors(const uint8_t *lstm, size_t lstm_len,
+							 const uint8_t *gru, size_t gru_len,
+							 const uint8_t *binary, size_t binary_len,
+							 const uint8_t *autoencoder,
+							 size_t autoencoder_len,
+							 const uint8_t *kmeans, size_t kmeans_len)
+{
+	uint8_t    *buf = mk_alloc(lstm_len);
+	uint8_t    *cut;
+	size_t		cut_len;
+	size_t		at;
+
+	memcpy(buf, lstm, lstm_len);
+	put_le32(buf + TASK_AT, MK_TASK_CLASSIFICATION);
+	reseal(buf, lstm_len);
+	expect_error(buf, lstm_len, "unexpected section \"rnn\" (only a sequence model has one)",
+				 "a sequence classifier relabelled a classifier");
+
+	memcpy(buf, lstm, lstm_len);
+	put_le32(buf + TASK_AT, MK_TASK_SEGMENTATION);
+	reseal(buf, lstm_len);
+	expect_error(buf, lstm_len, "missing section \"segments\"",
+				 "a sequence classifier relabelled a segmentation");
+
+	memcpy(buf, lstm, lstm_len);
+	put_le32(buf + TASK_AT, MK_TASK_SEQUENCE_REGRESSION);
+	reseal(buf, lstm_len);
+	expect_error(buf, lstm_len, "invalid model: regression with 3 classes (must be 0)",
+				 "a sequence classifier relabelled a sequence regression");
+
+	memcpy(buf, gru, gru_len);
+	put_le32(buf + TASK_AT, MK_TASK_SEQUENCE_CLASSIFICATION);
+	reseal(buf, gru_len);
+	expect_error(buf, gru_len, "invalid model: classification with 0 classes",
+				 "a sequence regression relabelled a sequence classifier");
+
+	memcpy(buf, binary, binary_len);
+	put_le32(buf + TASK_AT, MK_TASK_SEQUENCE_CLASSIFICATION);
+	reseal(buf, binary_len);
+	expect_error(buf, binary_len, "missing section \"rnn\"",
+				 "a classifier relabelled a sequence classifier");
+
+	expect_cut_error(lstm, lstm_len, "rnn", "missing section \"rnn\"",
+					 "a sequence model without its recurrent configuration");
+	expect_cut_error(lstm, lstm_len, "rnn0.weight_ih",
+					 "missing section \"rnn0.weight_ih\"",
+					 "a sequence model without its first recurrent weight");
+	expect_cut_error(lstm, lstm_len, "rnn1.bias_hh",
+					 "missing section \"rnn1.bias_hh\"",
+					 "a sequence model without its last recurrent bias");
+	expect_cut_error(gru, gru_len, "target", "missing section \"target\"",
+					 "a sequence regression without a target");
+	expect_cut_error(gru, gru_len, "mlp", "missing section \"mlp\"",
+					 "a sequence regression without its head");
+	expect_cut_error(gru, gru_len, "dense0.bias",
+					 "missing section \"dense0.bias\"",
+					 "a sequence regression without its head's bias");
+
+	memcpy(buf, lstm, lstm_len);
+	at = section_at(buf, lstm_len, "rnn1.bias_hh");
+	buf[at - 9] = '5';
+	reseal(buf, lstm_len);
+	expect_error(buf, lstm_len, "unexpected section \"rnn5.bias_hh\" (the recurrent encoder has 2 layers)",
+				 "a section for a recurrent layer the encoder lacks");
+
+	/* layer 0's bias_ih renamed layer 1's: layer 0's bias_hh then comes late */
+	memcpy(buf, lstm, lstm_len);
+	at = section_at(buf, lstm_len, "rnn0.bias_ih");
+	buf[at - 9] = '1';
+	reseal(buf, lstm_len);
+	expect_error(buf, lstm_len, "section \"rnn0.bias_hh\" out of order",
+				 "recurrent tensors out of order");
+
+	memcpy(buf, lstm, lstm_len);
+	at = section_at(buf, lstm_len, "rnn0.weight_hh");
+	memcpy(buf + at - 2, "ih", 2);
+	reseal(buf, lstm_len);
+	expect_error(buf, lstm_len, "duplicate section \"rnn0.weight_ih\"",
+				 "a duplicate recurrent weight");
+
+	/* "rnn" moved after "mlp": the canonical order puts it before */
+	cut = cut_section(lstm, lstm_len, "rnn", &cut_len);
+	expect_splice_error(cut, cut_len, "mlp", lstm, lstm_len, "rnn",
+						"section \"rnn\" out of order",
+						"the recurrent configuration after the head's");
+	mk_free(cut);
+
+	expect_splice_error(binary, binary_len, "dense1.bias", lstm, lstm_len,
+						"rnn0.weight_ih",
+						"section \"rnn0.weight_ih\" out of order",
+						"a recurrent weight after the dense layers");
+	expect_splice_error(binary, binary_len, "target", lstm, lstm_len, "rnn",
+						"unexpected section \"rnn\" (only a sequence model has one)",
+						"a classifier with a recurrent configuration");
+	expect_splice_error(binary, binary_len, "mlp", lstm, lstm_len,
+						"rnn0.weight_ih",
+						"unexpected section \"rnn0.weight_ih\" (the model has no recurrent encoder)",
+						"a classifier with a recurrent weight");
+	expect_splice_error(kmeans, kmeans_len, "prep", lstm, lstm_len, "rnn",
+						"unexpected section \"rnn\" (only a sequence model has one)",
+						"k-means with a recurrent configuration");
+	expect_splice_error(autoencoder, autoencoder_len, "prep", lstm,
+						lstm_len, "rnn",
+						"unexpected section \"rnn\" (only a sequence model has one)",
+						"an autoencoder with a recurrent configuration");
+	expect_splice_error(gru, gru_len, "rnn0.bias_hh", lstm, lstm_len,
+						"rnn1.weight_ih",
+						"unexpected section \"rnn1.weight_ih\" (the recurrent encoder has 1 layers)",
+						"a one-layer GRU with a second layer's weight");
+	expect_splice_error(lstm, lstm_len, "mlp", autoencoder, autoencoder_len,
+						"segments",
+						"unexpected section \"segments\" (only a segmentation model has one)",
+						"a sequence classifier with segments");
+	expect_splice_error(gru, gru_len, "dense0.bias", autoencoder,
+						autoencoder_len, "decoder0.weight",
+						"unexpected section \"decoder0.weight\" (the model has no decoder)",
+						"a sequence regression with a decoder layer");
+	expect_splice_error(gru, gru_len, "dense0.bias", autoencoder,
+						autoencoder_len, "centroids",
+						"unexpected section \"centroids\" (only a segmentation model has one)",
+						"a sequence regression with centroids");
+	mk_free(buf);
+}
+
+/* Targeted corruptions of the sequence models and of their sections. */
+static void
+test_sequence_corruptions(void)
+{
+	static const TestKind kinds[] = {
+		TEST_SEQ_LSTM, TEST_SEQ_GRU, TEST_BINARY, TEST_AUTOENCODER,
+		TEST_KMEANS
+	};
+	MkModel		m;
+	uint8_t    *bytes[lengthof(kinds)];
+	size_t		lens[lengthof(kinds)];
+	uint8_t    *buf;
+	size_t		i;
+
+	for (i = 0; i < lengthof(kinds); i++)
+	{
+		make_model(&m, kinds[i]);
+		bytes[i] = mk_model_write(&m, &lens[i]);
+		mk_model_free(&m);
+	}
+	buf = mk_alloc(lens[0]);
+
+	test_rnn_blob_errors(bytes[0], lens[0], buf);
+	test_rnn_tensor_errors(bytes[0], lens[0], buf);
+	test_sequence_section_errors(bytes[0], lens[0], bytes[1], lens[1],
+								 bytes[2], lens[2], bytes[3], lens[3],
+								 bytes[4], lens[4]);
+
+	mk_free(buf);
+	for (i = 0; i < lengthof(kinds); i++)
+		mk_free(bytes[i]);
+}
+
+/* mk_model_check rejects the breaks of an LSTM sequence classifier's. */
+static void
+test_check_sequence_lstm(void)
+{
+	MkModel		m;
+	float	   *saved;
+	uint8_t    *bytes;
+	size_t		len = 1;
+
+	make_model(&m, TEST_SEQ_LSTM);
+	unit_check(mk_model_check(&m) == NULL,
+			   "check: an LSTM sequence classifier is valid");
+
+	m.rnn.cell = 0;
+	expect_invalid(&m, "recurrent encoder: unknown recurrent cell",
+				   "recurrent cell 0");
+	bytes = mk_model_write(&m, &len);
+	unit_check(bytes == NULL && len == 0,
+			   "format: a sequence model with an unknown cell is not written");
+	m.rnn.cell = 3;
+	expect_invalid(&m, "recurrent encoder: unknown recurrent cell",
+				   "recurrent cell 3");
+	m.rnn.cell = MK_CELL_LSTM;
+	m.rnn.n_layers = 0;
+	expect_invalid(&m, "recurrent encoder: the number of recurrent layers",
+				   "a recurrent encoder of no layers");
+	m.rnn.n_layers = MK_RNN_MAX_LAYERS + 1;
+	expect_invalid(&m, "recurrent encoder: the number of recurrent layers",
+				   "a recurrent encoder of 9 layers");
+	m.rnn.n_layers = 2;
+	m.rnn.hidden = 0;
+	expect_invalid(&m, "recurrent encoder: the input and hidden sizes",
+				   "a hidden width of 0");
+	m.rnn.hidden = 4;
+	m.rnn.dropout = 1.0f;
+	expect_invalid(&m, "recurrent encoder: dropout must be in [0, 1)",
+				   "a recurrent dropout of 1");
+	m.rnn.dropout = NAN;
+	expect_invalid(&m, "recurrent encoder: dropout must be in [0, 1)",
+				   "a NaN recurrent dropout");
+	m.rnn.dropout = 0.125f;
+	m.rnn.input = 13;
+	expect_invalid(&m, "recurrent encoder input width 13, expected 12",
+				   "a recurrent input width other than the features'");
+	m.rnn.input = 12;
+	m.rnn.hidden = 5;
+	expect_invalid(&m, "head input width 4, expected 5",
+				   "a hidden width other than the head's input");
+	m.rnn.hidden = 4;
+	m.mlp.sizes[0] = 12;
+	expect_invalid(&m, "head input width 12, expected 4",
+				   "a head fed the features rather than the hidden state");
+	m.mlp.sizes[0] = 4;
+	m.mlp.activation = 0;
+	expect_invalid(&m, "head: unknown activation", "an unknown head activation");
+	m.mlp.activation = MK_ACT_RELU;
+	m.mlp.sizes[2] = 1;
+	expect_invalid(&m, "head output width 1, expected 3",
+				   "one output for three classes");
+	m.mlp.sizes[2] = 3;
+	m.target.n_classes = 2;
+	m.target.positive = 1;
+	expect_invalid(&m, "head output width 3, expected 1",
+				   "three outputs for a binary sequence classifier");
+	m.target.positive = 2;
+	m.target.n_classes = 1;
+	expect_invalid(&m, "classification with 1 classes",
+				   "a sequence classifier of one class");
+	m.target.n_classes = 3;
+	m.target.positive = 3;
+	expect_invalid(&m, "positive class 3 out of range",
+				   "a sequence classifier's positive past the end");
+	m.target.positive = 2;
+	replace_text(&m.target.classes[2], "ant");
+	expect_invalid(&m, "duplicate class \"ant\"",
+				   "a sequence classifier's repeated class");
+	replace_text(&m.target.classes[2], "cat");
+
+	m.params[0] = NAN;
+	expect_invalid(&m, "parameter 0 of 491 is not finite",
+				   "a NaN first recurrent parameter");
+	m.params[0] = 0.0f;
+	m.params[LSTM_PARAMS - 1] = INFINITY;
+	expect_invalid(&m, "parameter 490 of 491 is not finite",
+				   "an infinite last head parameter");
+	m.params[LSTM_PARAMS - 1] = 0.5f;
+	saved = m.params;
+	m.params = NULL;
+	expect_invalid(&m, "parameters are missing",
+				   "a sequence model without parameters");
+	m.params = saved;
+
+	m.segments.k = 2;
+	expect_invalid(&m, "sequence classification model has segments (must be all zero)",
+				   "a sequence classifier with k");
+	m.segments.k = 0;
+	unit_check(mk_model_check(&m) == NULL,
+			   "check: the repaired LSTM sequence classifier is valid");
+	mk_model_free(&m);
+}
+
+/* mk_model_check rejects the breaks of a GRU sequence regression's. */
+static void
+test_check_sequence_gru(void)
+{
+	MkModel		m;
+
+	make_model(&m, TEST_SEQ_GRU);
+	unit_check(mk_model_check(&m) == NULL,
+			   "check: a GRU sequence regression is valid");
+	m.target.scale = 0.0;
+	expect_invalid(&m, "target scale must be positive",
+				   "a sequence regression's zero target scale");
+	m.target.scale = 0.5;
+	m.target.n_classes = 2;
+	expect_invalid(&m, "regression with 2 classes",
+				   "classes in a sequence regression");
+	m.target.n_classes = 0;
+	mk_free(m.target.name);
+	m.target.name = NULL;
+	expect_invalid(&m, "target name is missing",
+				   "a sequence regression without a target name");
+	m.target.name = dup_text("demand");
+	m.mlp.sizes[1] = 2;
+	expect_invalid(&m, "head output width 2, expected 1",
+				   "two outputs for a sequence regression");
+	m.mlp.sizes[1] = 1;
+	m.rnn.dropout = -0.5f;
+	expect_invalid(&m, "recurrent encoder: dropout must be in [0, 1)",
+				   "a negative recurrent dropout");
+	m.rnn.dropout = 0.0f;
+	m.rnn.hidden = 1 << 29;
+	expect_invalid(&m, "recurrent encoder: too many parameters",
+				   "a hidden width of 2^29");
+	m.rnn.hidden = 3;
+
+	m.params[GRU_RNN_PARAMS - 1] = NAN;
+	expect_invalid(&m, "parameter 152 of 157 is not finite",
+				   "a NaN last recurrent parameter");
+	m.params[GRU_RNN_PARAMS - 1] = 0.0f;
+	m.segments.decoder.n_dense = 1;
+	expect_invalid(&m, "sequence regression model has segments (must be all zero)",
+				   "a sequence regression with a decoder");
+	m.segments.decoder.n_dense = 0;
+	m.segments.method = MK_SEGMENT_KMEANS;
+	expect_invalid(&m, "sequence regression model has segments",
+				   "a sequence regression with a segmentation method");
+	m.segments.method = 0;
+	unit_check(mk_model_check(&m) == NULL,
+			   "check: the repaired GRU sequence regression is valid");
+	mk_model_free(&m);
+}
+
+/*
+ * mk_model_check rejects a recurrent encoder in every other task, and a
+ * sequence task without one.
+ */
+static void
+test_check_no_rnn(void)
+{
+	static const MkRnnConfig lstm = {MK_CELL_LSTM, 2, 12, 4, 0.125f};
+	MkModel		m;
+	uint8_t    *bytes;
+	size_t		len = 1;
+
+	make_model(&m, TEST_BINARY);
+	m.rnn = lstm;
+	expect_invalid(&m, "classification model has a recurrent encoder (must be all zero)",
+				   "a classifier with a whole recurrent encoder");
+	bytes = mk_model_write(&m, &len);
+	unit_check(bytes == NULL && len == 0,
+			   "format: a classifier with a recurrent encoder is not written");
+	memset(&m.rnn, 0, sizeof(m.rnn));
+	m.rnn.hidden = 4;
+	expect_invalid(&m, "classification model has a recurrent encoder",
+				   "a classifier with a hidden width");
+	memset(&m.rnn, 0, sizeof(m.rnn));
+	m.task = MK_TASK_SEQUENCE_CLASSIFICATION;
+	expect_invalid(&m, "recurrent encoder: unknown recurrent cell",
+				   "a classifier relabelled a sequence classifier");
+	m.task = MK_TASK_CLASSIFICATION;
+	m.task = 6;
+	expect_invalid(&m, "unknown task 6", "task 6");
+	m.task = 0;
+	expect_invalid(&m, "unknown task 0", "task 0");
+	m.task = MK_TASK_CLASSIFICATION;
+	unit_check(mk_model_check(&m) == NULL,
+			   "check: the classifier without a recurrent encoder is valid");
+	mk_model_free(&m);
+
+	make_model(&m, TEST_REGRESSION);
+	m.rnn.cell = MK_CELL_GRU;
+	expect_invalid(&m, "regression model has a recurrent encoder",
+				   "a regression with a recurrent cell");
+	m.rnn.cell = 0;
+	mk_model_free(&m);
+
+	make_model(&m, TEST_AUTOENCODER);
+	m.rnn.dropout = 0.5f;
+	expect_invalid(&m, "segmentation model has a recurrent encoder",
+				   "an autoencoder with a recurrent dropout");
+	m.rnn.dropout = 0.0f;
+	mk_model_free(&m);
+
+	make_model(&m, TEST_KMEANS);
+	m.rnn.n_layers = 1;
+	expect_invalid(&m, "segmentation model has a recurrent encoder",
+				   "k-means with a recurrent layer");
+	m.rnn.n_layers = 0;
+	m.rnn.input = 12;
+	expect_invalid(&m, "segmentation model has a recurrent encoder",
+				   "k-means with a recurrent input width");
+	m.rnn.input = 0;
+	mk_model_free(&m);
+}
+
 /* The format's test group. */
 void
 test_format(void)
@@ -1624,8 +2448,13 @@ test_format(void)
 	test_bit_flips(TEST_BINARY);
 	test_bit_flips(TEST_AUTOENCODER);
 	test_bit_flips(TEST_KMEANS);
+	test_bit_flips(TEST_SEQ_LSTM);
+	test_bit_flips(TEST_SEQ_GRU);
+	test_stable_bytes();
+	test_sequence_layout();
 	test_corruptions();
 	test_segment_corruptions();
+	test_sequence_corruptions();
 	test_foreign_bytes();
 	test_check_prep();
 	test_check_target();
@@ -1633,4 +2462,7 @@ test_format(void)
 	test_check_segments();
 	test_check_kmeans();
 	test_check_no_segments();
+	test_check_sequence_lstm();
+	test_check_sequence_gru();
+	test_check_no_rnn();
 }

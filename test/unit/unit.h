@@ -33,5 +33,6 @@ extern void test_encode(void);
 extern void test_autoencoder(void);
 extern void test_kmeans(void);
 extern void test_recurrent(void);
+extern void test_sequence(void);
 
 #endif							/* MK_UNIT_H */

@@ -1,0 +1,26 @@
+/*
+ * train_sequence.h
+ *		Training sequence classification and regression models.
+ */
+#ifndef MKTAI_TRAIN_SEQUENCE_H
+#define MKTAI_TRAIN_SEQUENCE_H
+
+#include "postgres.h"
+
+#include "lib/stringinfo.h"
+
+#include "model/model.h"
+#include "options.h"
+#include "train_data.h"
+
+/*
+ * Learns the input pipeline from table's rows (grouped into sequences by
+ * entity), trains the recurrent model the options ask for and fills model
+ * (allocated in the current memory context); appends the metrics to
+ * metrics as a JSON object.
+ */
+extern void TrainSequences(MkModel *model, StringInfo metrics,
+						   RawTable *table, const TrainOptions *opts,
+						   MkTask task);
+
+#endif							/* MKTAI_TRAIN_SEQUENCE_H */
