@@ -69,6 +69,17 @@ SELECT a.weights = b.weights AS identical
   FROM mktai.models a, mktai.models b
  WHERE a.name = 'retention_lstm' AND a.version = 1 AND b.name = 'retention_lstm' AND b.version = 2;
 
+-- the label from a relation keyed by entity; histories without one are left out
+CREATE TABLE usage_only AS SELECT customer_id, month, usage_gb, active FROM usage_events;
+CREATE TABLE churn_labels AS
+    SELECT customer_id, churned FROM customers WHERE customer_id % 10 <> 0;
+SELECT (metrics->>'auc')::float8 > 0.7 AS auc_ok,
+       (metrics->>'train_sequences')::int + (metrics->>'valid_sequences')::int AS labelled
+  FROM mktai.train('retention_labels', 'sequence_classification', 'usage_only', 'churned',
+                   '{"entity": "customer_id", "order": "month", "labels": "churn_labels",
+                     "epochs": 10}');
+SELECT spec->'options'->>'labels' AS labels FROM mktai.models WHERE name = 'retention_labels';
+
 -- sequence regression: the monthly charges from the spend history
 CREATE TABLE usage_charges AS
 SELECT e.customer_id, e.month, e.spend, c.monthly_charges
@@ -100,6 +111,12 @@ SELECT * FROM mktai.train('bad', 'sequence_classification', 'label_moves', 'chur
 CREATE TABLE null_month AS SELECT customer_id, NULLIF(month, 2) AS month, usage_gb, churned FROM usage_events;
 SELECT * FROM mktai.train('bad', 'sequence_classification', 'null_month', 'churned',
                           '{"entity": "customer_id", "order": "month"}');
+SELECT * FROM mktai.train('bad', 'sequence_classification', 'usage_only', 'churned',
+                          '{"entity": "customer_id", "order": "month", "labels": "no_such_labels"}');
+SELECT * FROM mktai.train('bad', 'sequence_classification', 'usage_only', 'churned',
+                          '{"entity": "customer_id", "order": "month", "labels": "customers_pkey"}');
+SELECT * FROM mktai.train('bad', 'sequence_classification', 'usage_only', 'plan',
+                          '{"entity": "customer_id", "order": "month", "labels": "churn_labels"}');
 SELECT mktai.predict('retention_lstm', e) FROM usage_events e LIMIT 1;
 SELECT mktai.predict_sequence('churn', c ORDER BY c.customer_id) FROM customers c;
 SELECT mktai.predict_sequence('retention_lstm', c ORDER BY c.customer_id) FROM customers c;

@@ -80,6 +80,7 @@ static const OptionDef option_defs[] = {
 	{"silhouette_sample", OPT_INT, OPT(silhouette_sample), 10, 100000, NULL, FOR_SEGMENTS},
 	{"entity", OPT_STRING, OPT(entity), 0, 0, NULL, FOR_SEQUENCES},
 	{"order", OPT_STRING, OPT(order), 0, 0, NULL, FOR_SEQUENCES},
+	{"labels", OPT_STRING, OPT(labels), 0, 0, NULL, FOR_SEQUENCES},
 	{"cell", OPT_STRING, OPT(cell), 0, 0, "lstm,gru", FOR_SEQUENCES},
 	{"hidden_size", OPT_INT, OPT(hidden_size), 1, 4096, NULL, FOR_SEQUENCES},
 	{"layers", OPT_INT, OPT(layers), 1, MK_RNN_MAX_LAYERS, NULL, FOR_SEQUENCES},

@@ -47,6 +47,7 @@ typedef struct TrainOptions
 	int			silhouette_sample;	/* rows scored to choose k */
 	char	   *entity;			/* sequences: the column naming a sequence */
 	char	   *order;			/* sequences: the column ordering its rows */
+	char	   *labels;			/* sequences: relation of targets by entity */
 	char	   *cell;			/* sequences: lstm or gru */
 	int			hidden_size;	/* sequences: units of the recurrent layers */
 	int			layers;			/* sequences: stacked recurrent layers */

@@ -52,6 +52,17 @@ ParseTask(const char *name)
 
 
 
+/* PostgreSQL 16 gave stringToQualifiedNameList a soft-error context. */
+static List *
+QualifiedNameList(const char *name)
+{
+#if PG_VERSION_NUM >= 160000
+	return stringToQualifiedNameList(name, NULL);
+#else
+	return stringToQualifiedNameList(name);
+#endif
+}
+
 /* How a task reads its target column. */
 static TargetUse
 TargetUseOf(MkTask task)
@@ -151,6 +162,7 @@ TrainAndStore(FunctionCallInfo fcinfo, const char *name, const char *task_name,
 	char	   *spec;
 	int32		version;
 	Datum		result;
+	Oid			labels = InvalidOid;
 
 	CheckModelName(name);
 	task = ParseTask(task_name);
@@ -169,9 +181,15 @@ TrainAndStore(FunctionCallInfo fcinfo, const char *name, const char *task_name,
 	ParseTrainOptions(options, task, &opts);
 	if (deploy >= 0)
 		opts.deploy = (deploy != 0);
+	if (opts.labels != NULL)
+	{
+		labels = RangeVarGetRelid(makeRangeVarFromNameList(QualifiedNameList(opts.labels)),
+								  AccessShareLock, false);
+		opts.labels = QualifiedRelationName(labels);	/* as the spec keeps it */
+	}
 	table = ReadTrainingData(relid, target, TargetUseOf(task),
 							 opts.features, opts.exclude, opts.entity,
-							 opts.order);
+							 opts.order, labels);
 	memset(&model, 0, sizeof(model));
 	initStringInfo(&metrics);
 	if (task == MK_TASK_SEGMENTATION)
@@ -240,17 +258,6 @@ SpecText(Jsonb *spec, const char *key, const char *name)
 				 errmsg("stored spec of model \"%s\" has a malformed \"%s\"",
 						name, key)));
 	return pnstrdup(v->val.string.val, v->val.string.len);
-}
-
-/* PostgreSQL 16 gave stringToQualifiedNameList a soft-error context. */
-static List *
-QualifiedNameList(const char *name)
-{
-#if PG_VERSION_NUM >= 160000
-	return stringToQualifiedNameList(name, NULL);
-#else
-	return stringToQualifiedNameList(name);
-#endif
 }
 
 PG_FUNCTION_INFO_V1(mktai_retrain);

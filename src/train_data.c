@@ -181,7 +181,8 @@ NoSuchColumn(Relation rel, const char *name, const char *role)
 
 /* The attribute numbers (0-based) of the feature columns, in table order. */
 static List *
-ChooseFeatures(Relation rel, List *reserved, List *features, List *exclude)
+ChooseFeatures(Relation rel, List *reserved, int target_index, List *features,
+			   List *exclude)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	List	   *chosen = NIL;
@@ -197,7 +198,7 @@ ChooseFeatures(Relation rel, List *reserved, List *features, List *exclude)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("the %s column \"%s\" cannot also be a feature",
-							i == linitial_int(reserved) ? "target" : "entity or order",
+							i == target_index ? "target" : "entity or order",
 							(char *) lfirst(lc))));
 		if (!list_member_int(chosen, i))
 			chosen = lappend_int(chosen, i);
@@ -263,26 +264,59 @@ CheckReadable(Relation rel, List *attindexes, int target_index)
 					 errhint("Training reads the relation with your rights: ask for SELECT on it.")));
 }
 
+/*
+ * The query reading the rows: relation e, joined to the labels relation l
+ * on the entity when the target lives there.
+ */
 static char *
-BuildQuery(Relation rel, RawTable *table)
+BuildQuery(Relation rel, RawTable *table, Oid labels)
 {
 	StringInfoData sql;
 
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ");
 	for (int c = 0; c < table->n_features; c++)
-		appendStringInfo(&sql, "%s%s", c > 0 ? ", " : "",
+		appendStringInfo(&sql, "%se.%s", c > 0 ? ", " : "",
 						 quote_identifier(table->features[c].name));
 	if (table->target.name != NULL)
-		appendStringInfo(&sql, ", %s", quote_identifier(table->target.name));
+		appendStringInfo(&sql, ", %s.%s", OidIsValid(labels) ? "l" : "e",
+						 quote_identifier(table->target.name));
 	if (table->seq != NULL)
-		appendStringInfo(&sql, ", %s, %s", quote_identifier(table->seq->entity),
+		appendStringInfo(&sql, ", e.%s, e.%s", quote_identifier(table->seq->entity),
 						 quote_identifier(table->seq->order));
-	appendStringInfo(&sql, " FROM %s", QualifiedRelationName(RelationGetRelid(rel)));
+	appendStringInfo(&sql, " FROM %s e", QualifiedRelationName(RelationGetRelid(rel)));
+	if (OidIsValid(labels))
+		appendStringInfo(&sql, " JOIN %s l ON l.%s OPERATOR(pg_catalog.=) e.%s",
+						 QualifiedRelationName(labels),
+						 quote_identifier(table->seq->entity),
+						 quote_identifier(table->seq->entity));
 	if (table->seq != NULL)
-		appendStringInfo(&sql, " ORDER BY %s, %s", quote_identifier(table->seq->entity),
+		appendStringInfo(&sql, " ORDER BY e.%s, e.%s", quote_identifier(table->seq->entity),
 						 quote_identifier(table->seq->order));
 	return sql.data;
+}
+
+/*
+ * Opens the labels relation of a sequence task, checks that it has the
+ * entity and target columns and that the caller may read them; returns the
+ * target's attribute there.
+ */
+static Form_pg_attribute
+OpenLabels(Oid labels, const char *entity, const char *target, Relation *lrel)
+{
+	int			e,
+				t;
+
+	*lrel = relation_open(labels, AccessShareLock);
+	CheckRelationKind(*lrel);
+	e = FindAttribute(RelationGetDescr(*lrel), entity);
+	t = FindAttribute(RelationGetDescr(*lrel), target);
+	if (e < 0)
+		NoSuchColumn(*lrel, entity, "entity");
+	if (t < 0)
+		NoSuchColumn(*lrel, target, "target");
+	CheckReadable(*lrel, list_make2_int(e, t), t);
+	return TupleDescAttr(RelationGetDescr(*lrel), t);
 }
 
 static void
@@ -495,7 +529,8 @@ InitSequences(Relation rel, const char *entity, const char *order,
 
 RawTable *
 ReadTrainingData(Oid relid, const char *target, TargetUse use, List *features,
-				 List *exclude, const char *entity, const char *order)
+				 List *exclude, const char *entity, const char *order,
+				 Oid labels)
 {
 	RawTable   *table = palloc0(sizeof(RawTable));
 	Relation	rel = relation_open(relid, AccessShareLock);
@@ -505,18 +540,25 @@ ReadTrainingData(Oid relid, const char *target, TargetUse use, List *features,
 	List	   *chosen;
 	ListCell   *lc;
 	char	   *sql;
+	Relation	lrel = NULL;
+	Form_pg_attribute target_att = NULL;
 
 	CheckRelationKind(rel);
 	if (use != TARGET_NONE)
 	{
+		/* with a labels relation, a same-named column here is no feature */
 		target_index = FindAttribute(desc, target);
-		if (target_index < 0)
+		if (OidIsValid(labels))
+			target_att = OpenLabels(labels, entity, target, &lrel);
+		else if (target_index < 0)
 			NoSuchColumn(rel, target, "target");
+		else
+			target_att = TupleDescAttr(desc, target_index);
 	}
-	reserved = list_make1_int(target_index);
+	reserved = target_index >= 0 ? list_make1_int(target_index) : NIL;
 	if (entity != NULL)
 		table->seq = InitSequences(rel, entity, order, &reserved);
-	chosen = ChooseFeatures(rel, reserved, features, exclude);
+	chosen = ChooseFeatures(rel, reserved, target_index, features, exclude);
 	CheckReadable(rel, list_concat(list_copy(chosen), reserved), target_index);
 
 	table->n_features = list_length(chosen);
@@ -524,11 +566,13 @@ ReadTrainingData(Oid relid, const char *target, TargetUse use, List *features,
 	foreach(lc, chosen)
 		InitColumn(&table->features[foreach_current_index(lc)],
 				   TupleDescAttr(desc, lfirst_int(lc)), false, use);
-	if (target_index >= 0)
-		InitColumn(&table->target, TupleDescAttr(desc, target_index), true, use);
+	if (target_att != NULL)
+		InitColumn(&table->target, target_att, true, use);
 
-	sql = BuildQuery(rel, table);
+	sql = BuildQuery(rel, table, labels);
 	relation_close(rel, NoLock);
+	if (lrel != NULL)
+		relation_close(lrel, NoLock);
 	FetchRows(table, sql);
 
 	WarnIdentifiers(table);

@@ -76,13 +76,16 @@ typedef enum TargetUse
 
 /*
  * Reads the feature columns (features, or all columns but the target and
- * exclude) and the target of relid.  ERRORs on a relation that cannot be
- * read, unknown or unsupported columns, NaN or infinity, or no usable rows.
+ * exclude) and the target of relid; for a sequence task, also groups the
+ * rows by entity in order, the target coming from the labels relation
+ * (joined on the entity) when labels is valid.  ERRORs on a relation that
+ * cannot be read, unknown or unsupported columns, NaN or infinity, or no
+ * usable rows.
  */
 extern RawTable *ReadTrainingData(Oid relid, const char *target,
 								  TargetUse use, List *features,
 								  List *exclude, const char *entity,
-								  const char *order);
+								  const char *order, Oid labels);
 
 /* The label type of a classification target column. */
 extern MkLabelType TargetLabelType(const RawColumn *target);

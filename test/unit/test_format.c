@@ -1899,13 +1899,15 @@ test_rnn_blob_errors(const uint8_t *good, size_t len, uint8_t *buf)
 	memcpy(buf, good, len);
 	put_le32(buf + at + 6, 0);
 	reseal(buf, len);
-	expect_error(buf, len, "invalid recurrent encoder configuration: the input and hidden sizes must be at least 1",
+	expect_error(buf, len,
+				 "encoder configuration: the input and hidden sizes must be at least 1",
 				 "a recurrent input width of 0");
 
 	memcpy(buf, good, len);
 	put_le32(buf + at + 10, 0xffffffffu);
 	reseal(buf, len);
-	expect_error(buf, len, "invalid recurrent encoder configuration: the input and hidden sizes must be at least 1",
+	expect_error(buf, len,
+				 "encoder configuration: the input and hidden sizes must be at least 1",
 				 "a negative hidden width");
 
 	memcpy(buf, good, len);
@@ -1923,7 +1925,8 @@ test_rnn_blob_errors(const uint8_t *good, size_t len, uint8_t *buf)
 	memcpy(buf, good, len);
 	put_le32(buf + at + 14, 0x7fc00000u);
 	reseal(buf, len);
-	expect_error(buf, len, "dropout must be in [0, 1)", "a NaN recurrent dropout");
+	expect_error(buf, len, "dropout must be in [0, 1)",
+				 "a NaN recurrent dropout");
 
 	memcpy(buf, good, len);
 	put_le32(buf + at + 6, 11);
@@ -2124,7 +2127,8 @@ test_sequence_section_errors(const uint8_t *lstm, size_t lstm_len,
 	at = section_at(buf, lstm_len, "rnn1.bias_hh");
 	buf[at - 9] = '5';
 	reseal(buf, lstm_len);
-	expect_error(buf, lstm_len, "unexpected section \"rnn5.bias_hh\" (the recurrent encoder has 2 layers)",
+	expect_error(buf, lstm_len,
+				 "unexpected section \"rnn5.bias_hh\" (the recurrent encoder has 2 layers)",
 				 "a section for a recurrent layer the encoder lacks");
 
 	/* layer 0's bias_ih renamed layer 1's: layer 0's bias_hh then comes late */
@@ -2273,7 +2277,8 @@ test_check_sequence_lstm(void)
 				   "a head fed the features rather than the hidden state");
 	m.mlp.sizes[0] = 4;
 	m.mlp.activation = 0;
-	expect_invalid(&m, "head: unknown activation", "an unknown head activation");
+	expect_invalid(&m, "head: unknown activation",
+				   "an unknown head activation");
 	m.mlp.activation = MK_ACT_RELU;
 	m.mlp.sizes[2] = 1;
 	expect_invalid(&m, "head output width 1, expected 3",
