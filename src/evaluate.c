@@ -177,13 +177,13 @@ mktai_evaluate(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("mktai.evaluate() cannot score model \"%s\", a sequence model",
 						name),
-				 errhint("Score the histories with mktai.predict_sequence() and measure them with mktai.auc().")));
+				 errhint("Score with mktai.predict_sequence(), measure with mktai.auc().")));
 	if (model->task == MK_TASK_SEGMENTATION)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("mktai.evaluate() cannot score model \"%s\", a segmentation model",
 						name),
-				 errhint("A segmentation has no target to check; mktai.segment_profiles() describes its segments.")));
+				 errhint("A segmentation has no target; see mktai.segment_profiles().")));
 	ev.acts = mk_mlp_acts_create(&model->mlp, EVAL_BATCH);
 	ev.batch = palloc(sizeof(float) * EVAL_BATCH * model->prep.n_features);
 	ev.capacity = EVAL_BATCH;

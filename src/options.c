@@ -401,7 +401,7 @@ ParseTrainOptions(Jsonb *options, MkTask task, TrainOptions *opts)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("task %s needs the options \"entity\" and \"order\"",
 						TaskName(task)),
-				 errhint("Name the column that says whose sequence a row belongs to, and the one that orders its rows: '{\"entity\": \"customer_id\", \"order\": \"month\"}'.")));
+				 errhint("For example: '{\"entity\": \"customer_id\", \"order\": \"month\"}'.")));
 	if (opts->k == 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

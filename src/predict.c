@@ -31,7 +31,7 @@ ScoreArgument(FunctionCallInfo fcinfo, ScoreState **statep, const char *function
 				  "Use mktai.segment(), mktai.encode() or mktai.reconstruction_error().");
 	if (model->rnn.n_layers > 0)
 		WrongTask(state, function,
-				  "Score a history with the aggregate mktai.predict_sequence(model, row ORDER BY ...).");
+				  "Use the aggregate mktai.predict_sequence(model, row ORDER BY ...).");
 	EncodeArgument(fcinfo, state);
 	ScoreRows(model, &state->handle->params, state->acts, state->features, 1,
 			  state->outputs);

@@ -47,7 +47,8 @@ ParseTask(const char *name)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown task \"%s\"", name),
-			 errhint("Valid tasks are classification, regression, segmentation, sequence_classification and sequence_regression.")));
+			 errhint("Valid tasks are %s.", "classification, regression, segmentation, "
+					 "sequence_classification and sequence_regression")));
 }
 
 

@@ -399,7 +399,7 @@ StoreSequenceRow(RawTable *table, Datum entity, Datum order, bool order_null)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("entity %s has two rows with %s %s", entity_text,
 						seq->order, order_text),
-				 errhint("Make the order column unique within each entity, e.g. aggregate the rows per period in a view.")));
+				 errhint("Aggregate the rows per entity and period in a view.")));
 	else if (table->target.name != NULL && !SameTarget(&table->target, r))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
