@@ -1887,7 +1887,8 @@ test_rnn_blob_errors(const uint8_t *good, size_t len, uint8_t *buf)
 	memcpy(buf, good, len);
 	buf[at + 5] = 1;
 	reseal(buf, len);
-	expect_error(buf, len, "unexpected section \"rnn1.weight_ih\" (the recurrent encoder has 1 layers)",
+	expect_error(buf, len,
+				 "unexpected section \"rnn1.weight_ih\" (the recurrent encoder has 1 layers)",
 				 "a recurrent layer more than the configuration says");
 
 	memcpy(buf, good, len);
