@@ -13,14 +13,14 @@ CORE_OBJS = \
 	src/core/dropout.o \
 	src/core/fit.o \
 	src/core/kmeans.o \
+	src/core/latent_metric.o \
 	src/core/loss.o \
 	src/core/metrics.o \
 	src/core/mlp.o \
 	src/core/optim.o \
 	src/core/recurrent.o \
 	src/core/rng.o \
-	src/core/sequence.o \
-	src/core/whiten.o
+	src/core/sequence.o
 MODEL_OBJS = \
 	src/model/codec.o \
 	src/model/encode.o \

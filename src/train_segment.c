@@ -24,7 +24,7 @@
 #include "core/kmeans.h"
 #include "core/mk_alloc.h"
 #include "core/rng.h"
-#include "core/whiten.h"
+#include "core/latent_metric.h"
 #include "model/encode.h"
 #include "scoring.h"
 #include "train_common.h"
@@ -50,12 +50,12 @@ BeforeIteration(void *arg)
 }
 
 /*
- * Whitens the latent codes and folds the map into the encoder's last
- * layer, so that the segments do not depend on the coordinates the
- * autoencoder happened to learn the latent space in (whiten.h).
+ * Re-expresses the latent codes in the decoder's metric, folding the map
+ * into the network, so that the segments do not depend on the coordinates
+ * the autoencoder happened to learn the latent space in (latent_metric.h).
  */
 static void
-WhitenLatent(MkModel *model, float *latent, int n)
+UseDecoderMetric(MkModel *model, float *latent, int n)
 {
 	MkMlpParams enc,
 				dec;
@@ -130,7 +130,7 @@ TrainAutoencoder(MkModel *model, StringInfo metrics, const float *x,
 				x, n, latent, NULL);
 	mk_mlp_acts_free(enc_acts);
 	mk_mlp_acts_free(dec_acts);
-	WhitenLatent(model, latent, n);
+	UseDecoderMetric(model, latent, n);
 
 	/* on the validation rows, or the training rows when there are none */
 	AppendJsonNumber(metrics, "reconstruction_loss",

@@ -73,6 +73,7 @@ main(void)
 	test_metrics();
 	test_format();
 	test_encode();
+	test_latent_metric();
 	test_autoencoder();
 	test_kmeans();
 	test_recurrent();

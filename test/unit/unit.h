@@ -30,6 +30,7 @@ extern void test_fit(void);
 extern void test_metrics(void);
 extern void test_format(void);
 extern void test_encode(void);
+extern void test_latent_metric(void);
 extern void test_autoencoder(void);
 extern void test_kmeans(void);
 extern void test_recurrent(void);

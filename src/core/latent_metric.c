@@ -1,6 +1,6 @@
 /*
- * whiten.c
- *		Cholesky whitening of vectors, folded into a dense layer.
+ * latent_metric.c
+ *		Re-expressing an autoencoder's latent codes in its decoder's metric.
  *
  * The matrices are d x d with d the latent width (a handful), so plain
  * loops in double are clearer than LAPACK calls and cost nothing.
@@ -9,31 +9,12 @@
 #include <string.h>
 
 #include "mk_alloc.h"
-#include "whiten.h"
+#include "latent_metric.h"
 
 #define Max2(a, b) ((a) > (b) ? (a) : (b))
 
-/* Relative ridge added to the covariance's diagonal. */
-#define WHITEN_RIDGE 1e-6
-
-/* mean[d] and covariance cov[d, d] of z[n, d], accumulated in double. */
-static void
-moments(const float *z, int n, int d, double *mean, double *cov)
-{
-	memset(mean, 0, sizeof(double) * d);
-	memset(cov, 0, sizeof(double) * d * d);
-	for (int i = 0; i < n; i++)
-		for (int a = 0; a < d; a++)
-			mean[a] += z[(size_t) i * d + a] / n;
-	for (int i = 0; i < n; i++)
-		for (int a = 0; a < d; a++)
-		{
-			double		za = z[(size_t) i * d + a] - mean[a];
-
-			for (int b = 0; b <= a; b++)
-				cov[a * d + b] += za * (z[(size_t) i * d + b] - mean[b]) / (n - 1);
-		}
-}
+/* Relative ridge added to the Gram matrix's diagonal. */
+#define METRIC_RIDGE 1e-6
 
 /*
  * Overwrites the lower triangle of cov[d, d] with its Cholesky factor L
@@ -47,14 +28,14 @@ cholesky(double *cov, int d)
 	for (int a = 0; a < d; a++)
 		trace += cov[a * d + a];
 	for (int a = 0; a < d; a++)
-		cov[a * d + a] += WHITEN_RIDGE * (trace > 0 ? trace / d : 1.0);
+		cov[a * d + a] += METRIC_RIDGE * (trace > 0 ? trace / d : 1.0);
 	for (int j = 0; j < d; j++)
 	{
 		double		diag = cov[j * d + j];
 
 		for (int k = 0; k < j; k++)
 			diag -= cov[j * d + k] * cov[j * d + k];
-		cov[j * d + j] = sqrt(diag > 0 ? diag : WHITEN_RIDGE);
+		cov[j * d + j] = sqrt(diag > 0 ? diag : METRIC_RIDGE);
 		for (int i = j + 1; i < d; i++)
 		{
 			double		v = cov[i * d + j];
@@ -90,53 +71,6 @@ upper_times(const double *L, int d, float *x)
 			s += L[b * d + a] * x[b];
 		x[a] = (float) s;
 	}
-}
-
-bool
-mk_whiten_into_layer(float *z, int n, int d, float *weight, float *bias, int C)
-{
-	double	   *mean;
-	double	   *L;
-	double	   *col;
-
-	if (n < 2)
-		return false;
-	mean = mk_alloc(mk_mul_size((size_t) d, sizeof(double)));
-	L = mk_alloc(mk_mul_size(mk_mul_size((size_t) d, d), sizeof(double)));
-	col = mk_alloc(mk_mul_size((size_t) d, sizeof(double)));
-	moments(z, n, d, mean, L);
-	cholesky(L, d);
-
-	/* weight' = L^-1 weight, one input column at a time */
-	for (int c = 0; c < C; c++)
-	{
-		for (int a = 0; a < d; a++)
-			col[a] = weight[(size_t) a * C + c];
-		solve_lower(L, d, col);
-		for (int a = 0; a < d; a++)
-			weight[(size_t) a * C + c] = (float) col[a];
-	}
-	/* bias' = L^-1 (bias - mean) */
-	for (int a = 0; a < d; a++)
-		col[a] = bias[a] - mean[a];
-	solve_lower(L, d, col);
-	for (int a = 0; a < d; a++)
-		bias[a] = (float) col[a];
-	/* z' = L^-1 (z - mean), row by row */
-	for (int i = 0; i < n; i++)
-	{
-		float	   *row = z + (size_t) i * d;
-
-		for (int a = 0; a < d; a++)
-			col[a] = row[a] - mean[a];
-		solve_lower(L, d, col);
-		for (int a = 0; a < d; a++)
-			row[a] = (float) col[a];
-	}
-	mk_free(mean);
-	mk_free(L);
-	mk_free(col);
-	return true;
 }
 
 /*
