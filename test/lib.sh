@@ -15,6 +15,10 @@
 #     the server over the socket with trust authentication, as superuser
 #     'postgres'.
 #
+# MKTAI_PGBIN (PostgreSQL 15's bin directory) and MKTAI_PORT may be set by
+# the caller, e.g. to test against a relocated copy of PostgreSQL whose
+# library directory no other checkout installs into.
+#
 # What the test stages get in their environment once mktai_cluster_start has
 # run (TAP tests in test/t/*.pl and test/realdata/run.sh rely on it):
 #
@@ -61,7 +65,7 @@ MKTAI_DEPS=(
 )
 
 MKTAI_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-MKTAI_PGBIN=/usr/lib/postgresql/15/bin
+MKTAI_PGBIN=${MKTAI_PGBIN:-/usr/lib/postgresql/15/bin}
 # Debian's /usr/bin/pg_config follows the newest installed version; the
 # extension is built against 15 explicitly.
 PG_CONFIG=${PG_CONFIG:-$MKTAI_PGBIN/pg_config}
