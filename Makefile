@@ -30,6 +30,7 @@ MODEL_OBJS = \
 	src/model/model.o
 SQL_OBJS = \
 	src/evaluate.o \
+	src/forecast.o \
 	src/kmeans_agg.o \
 	src/metrics_agg.o \
 	src/mktai.o \
@@ -47,6 +48,7 @@ SQL_OBJS = \
 	src/train.o \
 	src/train_common.o \
 	src/train_data.o \
+	src/train_forecast.o \
 	src/train_segment.o \
 	src/train_sequence.o \
 	src/train_tabular.o
@@ -64,7 +66,8 @@ REGRESS = \
 	registry \
 	kmeans \
 	segment \
-	sequence
+	sequence \
+	forecast
 
 PG_CONFIG ?= pg_config
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -382,6 +382,18 @@ COMMENT ON AGGREGATE mktai.predict_sequence(text, record) IS
     'probability of the positive class (or the value) of a sequence model for '
     'a history, its rows given in order: predict_sequence(model, e ORDER BY e.month)';
 
+-- Forecasts read a relation (a temporary one, perhaps) with the caller's
+-- rights, which a parallel worker cannot always do.
+CREATE FUNCTION mktai.forecast(model text, horizon integer,
+                               relation regclass DEFAULT NULL)
+    RETURNS TABLE (series text, step integer, value float8, lower float8,
+                   upper float8)
+    AS 'MODULE_PATHNAME', 'mktai_forecast'
+    LANGUAGE C STABLE PARALLEL RESTRICTED ROWS 100;
+COMMENT ON FUNCTION mktai.forecast(text, integer, regclass) IS
+    'the next horizon values of every series of a relation (by default the '
+    'training relation) with a forecast model, and their prediction interval';
+
 ------------------------------------------------------------------------------
 -- Evaluation aggregates
 ------------------------------------------------------------------------------

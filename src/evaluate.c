@@ -172,6 +172,12 @@ mktai_evaluate(PG_FUNCTION_ARGS)
 	ev.relname = get_rel_name(relid);
 	ev.handle = ModelAcquire(name, CurrentMemoryContext);
 	model = &ev.handle->model;
+	if (model->task == MK_TASK_FORECAST)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("mktai.evaluate() cannot score model \"%s\", a forecast model",
+						name),
+				 errhint("Its validation errors are in its metrics; forecasts come from mktai.forecast().")));
 	if (model->rnn.n_layers > 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),

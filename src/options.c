@@ -34,8 +34,10 @@ typedef enum OptionKind
 #define FOR_SUPERVISED	0x1		/* classification, regression */
 #define FOR_SEGMENTS	0x2		/* segmentation */
 #define FOR_SEQUENCES	0x4		/* sequence classification, regression */
+#define FOR_FORECAST	0x8
 #define FOR_LABELS		(FOR_SUPERVISED | FOR_SEQUENCES)
-#define FOR_ALL			(FOR_SUPERVISED | FOR_SEGMENTS | FOR_SEQUENCES)
+#define FOR_RECURRENT	(FOR_SEQUENCES | FOR_FORECAST)
+#define FOR_ALL			(FOR_SUPERVISED | FOR_SEGMENTS | FOR_RECURRENT)
 
 typedef struct OptionDef
 {
@@ -70,7 +72,7 @@ static const OptionDef option_defs[] = {
 	{"max_categories", OPT_INT, OPT(max_categories), 1, MK_MAX_CATEGORIES, NULL, FOR_ALL},
 	{"numeric_bins", OPT_INT, OPT(numeric_bins), 0, MK_MAX_EDGES + 1, NULL, FOR_ALL},
 	{"numeric_transform", OPT_STRING, OPT(numeric_transform), 0, 0, "none,log", FOR_ALL},
-	{"refit", OPT_BOOL, OPT(refit), 0, 0, NULL, FOR_SUPERVISED},
+	{"refit", OPT_BOOL, OPT(refit), 0, 0, NULL, FOR_SUPERVISED | FOR_FORECAST},
 	{"method", OPT_STRING, OPT(method), 0, 0, "autoencoder,kmeans", FOR_SEGMENTS},
 	{"k", OPT_INT, OPT(k), 0, MK_MAX_SEGMENTS, NULL, FOR_SEGMENTS},
 	{"k_min", OPT_INT, OPT(k_min), 2, MK_MAX_SEGMENTS, NULL, FOR_SEGMENTS},
@@ -79,13 +81,16 @@ static const OptionDef option_defs[] = {
 	{"restarts", OPT_INT, OPT(restarts), 1, 1000, NULL, FOR_SEGMENTS},
 	{"silhouette_sample", OPT_INT, OPT(silhouette_sample), 10, 100000, NULL, FOR_SEGMENTS},
 	{"entity", OPT_STRING, OPT(entity), 0, 0, NULL, FOR_SEQUENCES},
-	{"order", OPT_STRING, OPT(order), 0, 0, NULL, FOR_SEQUENCES},
+	{"series", OPT_STRING, OPT(series), 0, 0, NULL, FOR_FORECAST},
+	{"order", OPT_STRING, OPT(order), 0, 0, NULL, FOR_RECURRENT},
 	{"labels", OPT_STRING, OPT(labels), 0, 0, NULL, FOR_SEQUENCES},
-	{"cell", OPT_STRING, OPT(cell), 0, 0, "lstm,gru", FOR_SEQUENCES},
-	{"hidden_size", OPT_INT, OPT(hidden_size), 1, 4096, NULL, FOR_SEQUENCES},
-	{"layers", OPT_INT, OPT(layers), 1, MK_RNN_MAX_LAYERS, NULL, FOR_SEQUENCES},
-	{"max_length", OPT_INT, OPT(max_length), 1, 100000, NULL, FOR_SEQUENCES},
-	{"clip", OPT_REAL, OPT(clip), 0, 1e6, NULL, FOR_SEQUENCES},
+	{"cell", OPT_STRING, OPT(cell), 0, 0, "lstm,gru", FOR_RECURRENT},
+	{"hidden_size", OPT_INT, OPT(hidden_size), 1, 4096, NULL, FOR_RECURRENT},
+	{"layers", OPT_INT, OPT(layers), 1, MK_RNN_MAX_LAYERS, NULL, FOR_RECURRENT},
+	{"max_length", OPT_INT, OPT(max_length), 1, 100000, NULL, FOR_RECURRENT},
+	{"clip", OPT_REAL, OPT(clip), 0, 1e6, NULL, FOR_RECURRENT},
+	{"horizon", OPT_INT, OPT(horizon), 1, MK_MAX_HORIZON, NULL, FOR_FORECAST},
+	{"level", OPT_REAL, OPT(level), 0.01, 0.99, NULL, FOR_FORECAST},
 	{"deploy", OPT_BOOL, OPT(deploy), 0, 0, NULL, FOR_ALL},
 };
 
@@ -134,6 +139,22 @@ SetDefaultOptions(TrainOptions *opts, MkTask task)
 		opts->dropout = 0.0;
 		opts->epochs = 100;
 	}
+	opts->horizon = 14;
+	opts->level = 0.9;
+	if (task == MK_TASK_FORECAST)
+	{
+		/*
+		 * A few hundred windows per series: small batches, a linear head,
+		 * covariates as plain standardised numbers, four weeks of daily
+		 * context.
+		 */
+		opts->hidden = NIL;
+		opts->dropout = 0.0;
+		opts->epochs = 100;
+		opts->batch_size = 32;
+		opts->numeric_bins = 0;
+		opts->max_length = 28;
+	}
 	if (task == MK_TASK_SEGMENTATION)
 	{
 		/*
@@ -174,6 +195,8 @@ TaskName(MkTask task)
 			return "sequence_classification";
 		case MK_TASK_SEQUENCE_REGRESSION:
 			return "sequence_regression";
+		case MK_TASK_FORECAST:
+			return "forecast";
 		default:
 			return "classification";
 	}
@@ -190,6 +213,8 @@ TaskFlag(const TrainOptions *opts)
 		case MK_TASK_SEQUENCE_CLASSIFICATION:
 		case MK_TASK_SEQUENCE_REGRESSION:
 			return FOR_SEQUENCES;
+		case MK_TASK_FORECAST:
+			return FOR_FORECAST;
 		default:
 			return FOR_SUPERVISED;
 	}
@@ -402,6 +427,11 @@ ParseTrainOptions(Jsonb *options, MkTask task, TrainOptions *opts)
 				 errmsg("task %s needs the options \"entity\" and \"order\"",
 						TaskName(task)),
 				 errhint("For example: '{\"entity\": \"customer_id\", \"order\": \"month\"}'.")));
+	if (task == MK_TASK_FORECAST && opts->order == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("task forecast needs the option \"order\""),
+				 errhint("For example: '{\"series\": \"campaign_id\", \"order\": \"day\"}'.")));
 	if (opts->k == 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

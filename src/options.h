@@ -53,6 +53,9 @@ typedef struct TrainOptions
 	int			layers;			/* sequences: stacked recurrent layers */
 	int			max_length;		/* sequences: most recent steps trained on */
 	double		clip;			/* sequences: max gradient norm; 0 = none */
+	char	   *series;			/* forecast: the column naming a series */
+	int			horizon;		/* forecast: steps predicted */
+	double		level;			/* forecast: prediction interval coverage */
 	MkTask		task;			/* which task's options these are */
 	bool		refit;			/* retrain on all rows for the best epoch count */
 	bool		deploy;

@@ -29,6 +29,8 @@ ScoreArgument(FunctionCallInfo fcinfo, ScoreState **statep, const char *function
 	if (model->task == MK_TASK_SEGMENTATION)
 		WrongTask(state, function,
 				  "Use mktai.segment(), mktai.encode() or mktai.reconstruction_error().");
+	if (model->task == MK_TASK_FORECAST)
+		WrongTask(state, function, "Use mktai.forecast(model, horizon).");
 	if (model->rnn.n_layers > 0)
 		WrongTask(state, function,
 				  "Use the aggregate mktai.predict_sequence(model, row ORDER BY ...).");

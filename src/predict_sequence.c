@@ -55,11 +55,13 @@ GetSequenceCache(FunctionCallInfo fcinfo, const char *name)
 	strlcpy(cache->name, name, NAMEDATALEN);
 	cache->handle = ModelAcquire(name, fcinfo->flinfo->fn_mcxt);
 	model = &cache->handle->model;
-	if (model->rnn.n_layers == 0)
+	if (model->rnn.n_layers == 0 || model->task == MK_TASK_FORECAST)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("mktai.predict_sequence() cannot score model \"%s\", a %s model",
 						name, TaskNameOf(model)),
+				 model->task == MK_TASK_FORECAST ?
+				 errhint("Forecasts come from mktai.forecast().") :
 				 errhint("Train it with task sequence_classification or sequence_regression.")));
 	sm.rnn = model->rnn;
 	sm.head = model->mlp;

@@ -88,6 +88,8 @@ DescribeModel(const MkModel *model)
 			return "a sequence classification model";
 		case MK_TASK_SEQUENCE_REGRESSION:
 			return "a sequence regression model";
+		case MK_TASK_FORECAST:
+			return "a forecast model";
 		default:
 			return model->target.n_classes > 2 ?
 				psprintf("a classification model with %d classes",

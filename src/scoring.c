@@ -24,6 +24,8 @@ TaskNameOf(const MkModel *model)
 int
 ModelOutputWidth(const MkModel *model)
 {
+	if (model->task == MK_TASK_FORECAST)
+		return model->forecast.horizon;
 	return model->target.n_classes > 2 ? model->target.n_classes : 1;
 }
 

@@ -29,7 +29,10 @@ extern const char *TaskNameOf(const MkModel *model);
 /* Turns one row's network outputs (logits) into probabilities or a value. */
 extern void FinishOutput(const MkModel *model, const float *logits, float *out);
 
-/* Floats of output per row: n_classes for multi-class, else 1. */
+/*
+ * Floats of output per row: n_classes for multi-class, horizon for a
+ * forecast, else 1.
+ */
 extern int	ModelOutputWidth(const MkModel *model);
 
 /*

@@ -27,6 +27,7 @@
 #include "spi_scan.h"
 #include "train_data.h"
 #include "train_segment.h"
+#include "train_forecast.h"
 #include "train_sequence.h"
 #include "train_tabular.h"
 
@@ -44,11 +45,13 @@ ParseTask(const char *name)
 		return MK_TASK_SEQUENCE_CLASSIFICATION;
 	if (strcmp(name, "sequence_regression") == 0)
 		return MK_TASK_SEQUENCE_REGRESSION;
+	if (strcmp(name, "forecast") == 0)
+		return MK_TASK_FORECAST;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown task \"%s\"", name),
 			 errhint("Valid tasks are %s.", "classification, regression, segmentation, "
-					 "sequence_classification and sequence_regression")));
+					 "sequence_classification, sequence_regression and forecast")));
 }
 
 
@@ -76,6 +79,8 @@ TargetUseOf(MkTask task)
 		case MK_TASK_REGRESSION:
 		case MK_TASK_SEQUENCE_REGRESSION:
 			return TARGET_NUMBERS;
+		case MK_TASK_FORECAST:
+			return TARGET_SERIES;
 		default:
 			return TARGET_NONE;
 	}
@@ -189,7 +194,8 @@ TrainAndStore(FunctionCallInfo fcinfo, const char *name, const char *task_name,
 		opts.labels = QualifiedRelationName(labels);	/* as the spec keeps it */
 	}
 	table = ReadTrainingData(relid, target, TargetUseOf(task),
-							 opts.features, opts.exclude, opts.entity,
+							 opts.features, opts.exclude,
+							 task == MK_TASK_FORECAST ? opts.series : opts.entity,
 							 opts.order, labels);
 	memset(&model, 0, sizeof(model));
 	initStringInfo(&metrics);
@@ -198,6 +204,8 @@ TrainAndStore(FunctionCallInfo fcinfo, const char *name, const char *task_name,
 	else if (task == MK_TASK_SEQUENCE_CLASSIFICATION ||
 			 task == MK_TASK_SEQUENCE_REGRESSION)
 		TrainSequences(&model, &metrics, table, &opts, task);
+	else if (task == MK_TASK_FORECAST)
+		TrainForecast(&model, &metrics, table, &opts);
 	else
 		TrainTabular(&model, &metrics, table, &opts, task);
 	spec = BuildSpec(TaskName(task), relid, target, &opts);
@@ -302,6 +310,13 @@ CheckModelEncoding(const MkModel *model)
 	for (int i = 0; i < 2; i++)
 		(void) pg_verifymbstr(texts[i], strlen(texts[i]), false);
 	(void) pg_verifymbstr(target->name, strlen(target->name), false);
+	if (model->task == MK_TASK_FORECAST)
+	{
+		(void) pg_verifymbstr(model->forecast.series,
+							  strlen(model->forecast.series), false);
+		(void) pg_verifymbstr(model->forecast.order,
+							  strlen(model->forecast.order), false);
+	}
 	for (int k = 0; k < target->n_classes; k++)
 		(void) pg_verifymbstr(target->classes[k], strlen(target->classes[k]), false);
 	for (int c = 0; c < prep->n_columns; c++)

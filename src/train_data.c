@@ -13,6 +13,7 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -122,9 +123,10 @@ InitColumn(RawColumn *col, Form_pg_attribute att, bool is_target,
 	else if (is_target && col->kind != MK_COLUMN_NUMERIC)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("regression target \"%s\" is of type %s, not a number",
+				 errmsg("target \"%s\" is of type %s, not a number",
 						col->name, format_type_be(att->atttypid)),
-				 errhint("Use task 'classification' for labels.")));
+				 use == TARGET_NUMBERS ?
+				 errhint("Use task 'classification' for labels.") : 0));
 	else if (col->kind == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
@@ -182,7 +184,7 @@ NoSuchColumn(Relation rel, const char *name, const char *role)
 /* The attribute numbers (0-based) of the feature columns, in table order. */
 static List *
 ChooseFeatures(Relation rel, List *reserved, int target_index, List *features,
-			   List *exclude)
+			   List *exclude, bool allow_none)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	List	   *chosen = NIL;
@@ -211,7 +213,7 @@ ChooseFeatures(Relation rel, List *reserved, int target_index, List *features,
 			if (!TupleDescAttr(desc, i)->attisdropped && !list_member_int(reserved, i) &&
 				!NameInList(exclude, NameStr(TupleDescAttr(desc, i)->attname)))
 				chosen = lappend_int(chosen, i);
-	if (chosen == NIL)
+	if (chosen == NIL && !allow_none)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("relation \"%s\" has no feature columns left",
@@ -273,16 +275,25 @@ BuildQuery(Relation rel, RawTable *table, Oid labels)
 {
 	StringInfoData sql;
 
+	const char *sep = "";
+
 	initStringInfo(&sql);
 	appendStringInfoString(&sql, "SELECT ");
-	for (int c = 0; c < table->n_features; c++)
-		appendStringInfo(&sql, "%se.%s", c > 0 ? ", " : "",
+	for (int c = 0; c < table->n_features; c++, sep = ", ")
+		appendStringInfo(&sql, "%se.%s", sep,
 						 quote_identifier(table->features[c].name));
 	if (table->target.name != NULL)
-		appendStringInfo(&sql, ", %s.%s", OidIsValid(labels) ? "l" : "e",
+	{
+		appendStringInfo(&sql, "%s%s.%s", sep, OidIsValid(labels) ? "l" : "e",
 						 quote_identifier(table->target.name));
-	if (table->seq != NULL)
-		appendStringInfo(&sql, ", e.%s, e.%s", quote_identifier(table->seq->entity),
+		sep = ", ";
+	}
+	if (table->seq != NULL && table->seq->entity != NULL)
+		appendStringInfo(&sql, "%se.%s, e.%s", sep,
+						 quote_identifier(table->seq->entity),
+						 quote_identifier(table->seq->order));
+	else if (table->seq != NULL)
+		appendStringInfo(&sql, "%s''::pg_catalog.text, e.%s", sep,
 						 quote_identifier(table->seq->order));
 	appendStringInfo(&sql, " FROM %s e", QualifiedRelationName(RelationGetRelid(rel)));
 	if (OidIsValid(labels))
@@ -290,9 +301,11 @@ BuildQuery(Relation rel, RawTable *table, Oid labels)
 						 QualifiedRelationName(labels),
 						 quote_identifier(table->seq->entity),
 						 quote_identifier(table->seq->entity));
-	if (table->seq != NULL)
+	if (table->seq != NULL && table->seq->entity != NULL)
 		appendStringInfo(&sql, " ORDER BY e.%s, e.%s", quote_identifier(table->seq->entity),
 						 quote_identifier(table->seq->order));
+	else if (table->seq != NULL)
+		appendStringInfo(&sql, " ORDER BY e.%s", quote_identifier(table->seq->order));
 	return sql.data;
 }
 
@@ -363,6 +376,15 @@ SameTarget(const RawColumn *target, int r)
 	return target->codes[r] == target->codes[r - 1];
 }
 
+/* "entity 17", "series 'x'" or "the series", for messages. */
+static char *
+SequenceName(const RawTable *table, const char *key)
+{
+	if (table->seq->entity == NULL)
+		return "the series";
+	return psprintf("%s %s", table->target_per_row ? "series" : "entity", key);
+}
+
 /*
  * Files the row being stored (number table->n_rows) under its sequence:
  * rows come ordered by entity and order, so a new entity text starts a new
@@ -380,8 +402,8 @@ StoreSequenceRow(RawTable *table, Datum entity, Datum order, bool order_null)
 	if (order_null)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("order column \"%s\" is NULL in a row of entity %s",
-						seq->order, entity_text)));
+				 errmsg("order column \"%s\" is NULL in a row of %s",
+						seq->order, SequenceName(table, entity_text))));
 	order_text = OutputFunctionCall(&seq->order_out, order);
 	if (seq->n == 0 || strcmp(entity_text, seq->keys[seq->n - 1]) != 0)
 	{
@@ -397,10 +419,12 @@ StoreSequenceRow(RawTable *table, Datum entity, Datum order, bool order_null)
 	else if (strcmp(order_text, seq->last_order) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("entity %s has two rows with %s %s", entity_text,
-						seq->order, order_text),
-				 errhint("Aggregate the rows per entity and period in a view.")));
-	else if (table->target.name != NULL && !SameTarget(&table->target, r))
+				 errmsg("%s has two rows with %s %s",
+						SequenceName(table, entity_text), seq->order, order_text),
+				 errhint("Aggregate the rows per %s and period in a view.",
+						 table->target_per_row ? "series" : "entity")));
+	else if (table->target.name != NULL && !table->target_per_row &&
+			 !SameTarget(&table->target, r))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("target \"%s\" changes within entity %s",
@@ -431,6 +455,12 @@ StoreBatch(void *arg, SPITupleTable *tuptable, uint64 n)
 	for (uint64 r = 0; r < n; r++)
 	{
 		heap_deform_tuple(tuptable->vals[r], tuptable->tupdesc, values, nulls);
+		if (table->target_per_row && nulls[at_target])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("target \"%s\" is NULL in a row of the series",
+							table->target.name),
+					 errhint("A forecast needs a value for every period: fill gaps, e.g. with coalesce() in a view.")));
 		if ((table->target.name != NULL && nulls[at_target]) ||
 			(table->seq != NULL && nulls[at_entity]))
 		{
@@ -505,19 +535,23 @@ InitSequences(Relation rel, const char *entity, const char *order,
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	RawSequences *seq = palloc0(sizeof(RawSequences));
-	int			e = FindAttribute(desc, entity);
+	int			e = entity != NULL ? FindAttribute(desc, entity) : -1;
 	int			o = FindAttribute(desc, order);
-	Oid			outfn;
+	Oid			outfn = F_TEXTOUT;	/* of the '' standing in for no entity */
 	bool		varlena;
 
-	if (e < 0)
+	if (entity != NULL && e < 0)
 		NoSuchColumn(rel, entity, "entity");
 	if (o < 0)
 		NoSuchColumn(rel, order, "order");
-	*reserved = lappend_int(lappend_int(*reserved, e), o);
-	seq->entity = pstrdup(entity);
+	if (entity != NULL)
+	{
+		*reserved = lappend_int(*reserved, e);
+		seq->entity = pstrdup(entity);
+		getTypeOutputInfo(TupleDescAttr(desc, e)->atttypid, &outfn, &varlena);
+	}
+	*reserved = lappend_int(*reserved, o);
 	seq->order = pstrdup(order);
-	getTypeOutputInfo(TupleDescAttr(desc, e)->atttypid, &outfn, &varlena);
 	fmgr_info(outfn, &seq->entity_out);
 	getTypeOutputInfo(TupleDescAttr(desc, o)->atttypid, &outfn, &varlena);
 	fmgr_info(outfn, &seq->order_out);
@@ -556,9 +590,11 @@ ReadTrainingData(Oid relid, const char *target, TargetUse use, List *features,
 			target_att = TupleDescAttr(desc, target_index);
 	}
 	reserved = target_index >= 0 ? list_make1_int(target_index) : NIL;
-	if (entity != NULL)
+	table->target_per_row = (use == TARGET_SERIES);
+	if (order != NULL)
 		table->seq = InitSequences(rel, entity, order, &reserved);
-	chosen = ChooseFeatures(rel, reserved, target_index, features, exclude);
+	chosen = ChooseFeatures(rel, reserved, target_index, features, exclude,
+							use == TARGET_SERIES);
 	CheckReadable(rel, list_concat(list_copy(chosen), reserved), target_index);
 
 	table->n_features = list_length(chosen);

@@ -38,11 +38,12 @@ typedef struct RawColumn
 
 /*
  * Rows grouped into sequences: sequence s holds rows start[s] ..
- * start[s + 1] - 1, in order; keys[s] is its entity, as text.
+ * start[s + 1] - 1, in order; keys[s] is its entity, as text ("" when
+ * there is no entity column and the relation is one sequence).
  */
 typedef struct RawSequences
 {
-	char	   *entity;			/* column names */
+	char	   *entity;			/* column names; entity may be NULL */
 	char	   *order;
 	FmgrInfo	entity_out;
 	FmgrInfo	order_out;
@@ -60,24 +61,28 @@ typedef struct RawTable
 	RawColumn	target;
 	int			n_rows;
 	int64		n_skipped;		/* rows whose target (or entity) was NULL */
+	bool		target_per_row; /* a forecast's: a value in every row */
 	RawSequences *seq;			/* sequence tasks only */
 } RawTable;
 
 /*
  * How the target is read: as classes (boolean, integer or text labels), as
- * numbers (regression), or not at all.
+ * numbers (regression), as a number in every row of a series (forecast:
+ * never NULL, and the feature columns may be none), or not at all.
  */
 typedef enum TargetUse
 {
 	TARGET_CLASSES,
 	TARGET_NUMBERS,
+	TARGET_SERIES,
 	TARGET_NONE
 } TargetUse;
 
 /*
  * Reads the feature columns (features, or all columns but the target and
- * exclude) and the target of relid; for a sequence task, also groups the
- * rows by entity in order, the target coming from the labels relation
+ * exclude) and the target of relid; when order is given, also groups the
+ * rows by entity (all rows form one sequence without an entity) in order,
+ * the target of a sequence task coming from the labels relation
  * (joined on the entity) when labels is valid.  ERRORs on a relation that
  * cannot be read, unknown or unsupported columns, NaN or infinity, or no
  * usable rows.

@@ -157,10 +157,9 @@ SequenceSlice(const Sequences *all, int from, int n)
 	return d;
 }
 
-/* The network: the recurrent encoder and a dense head of the options' layers. */
-static void
-ConfigureSequenceModel(MkSeqModel *sm, const MkModel *model,
-					   const TrainOptions *opts)
+void
+ConfigureRecurrent(MkSeqModel *sm, const TrainOptions *opts, int input,
+				   int outputs, int steps)
 {
 	ListCell   *lc;
 	const char *problem;
@@ -168,19 +167,25 @@ ConfigureSequenceModel(MkSeqModel *sm, const MkModel *model,
 	memset(sm, 0, sizeof(*sm));
 	sm->rnn.cell = strcmp(opts->cell, "gru") == 0 ? MK_CELL_GRU : MK_CELL_LSTM;
 	sm->rnn.n_layers = opts->layers;
-	sm->rnn.input = model->prep.n_features;
+	sm->rnn.input = input;
 	sm->rnn.hidden = opts->hidden_size;
 	sm->rnn.dropout = (float) opts->dropout;
 	sm->head.sizes[0] = opts->hidden_size;
 	foreach(lc, opts->hidden)
 		sm->head.sizes[++sm->head.n_dense] = lfirst_int(lc);
-	sm->head.sizes[++sm->head.n_dense] = ModelOutputWidth(model);
+	sm->head.sizes[++sm->head.n_dense] = outputs;
 	sm->head.activation = TrainOptionsActivation(opts);
 	sm->head.dropout = (float) opts->dropout;
 	if ((problem = mk_seq_config_error(sm)) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid sequence network: %s", problem)));
+	if ((problem = mk_rnn_shape_error(&sm->rnn, Max(opts->batch_size, 1024), steps)) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sequences of %d steps are too long for this network: %s",
+						steps, problem),
+				 errhint("Lower \"max_length\" or \"batch_size\".")));
 }
 
 /* Appends the metrics of the trained model on the given sequences. */
@@ -223,7 +228,6 @@ TrainSequences(MkModel *model, StringInfo metrics, RawTable *table,
 	Progress	progress;
 	MkRng		rng;
 	const char *metric;
-	const char *problem;
 
 	model->task = task;
 	LearnPrep(&model->prep, maps, table, &rows, opts);
@@ -234,13 +238,8 @@ TrainSequences(MkModel *model, StringInfo metrics, RawTable *table,
 	all = PadSequences(model, table, &by_sequence,
 					   EncodeRows(&model->prep, maps, table, &rows),
 					   class_of_code, opts->max_length);
-	ConfigureSequenceModel(&sm, model, opts);
-	if ((problem = mk_rnn_shape_error(&sm.rnn, Max(opts->batch_size, 1024), all.T)) != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("sequences of %d steps are too long for this network: %s",
-						all.T, problem),
-				 errhint("Lower \"max_length\" or \"batch_size\".")));
+	ConfigureRecurrent(&sm, opts, model->prep.n_features,
+					   ModelOutputWidth(model), all.T);
 	model->rnn = sm.rnn;
 	model->mlp = sm.head;
 

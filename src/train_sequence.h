@@ -9,6 +9,7 @@
 
 #include "lib/stringinfo.h"
 
+#include "core/sequence.h"
 #include "model/model.h"
 #include "options.h"
 #include "train_data.h"
@@ -22,5 +23,13 @@
 extern void TrainSequences(MkModel *model, StringInfo metrics,
 						   RawTable *table, const TrainOptions *opts,
 						   MkTask task);
+
+/*
+ * The network the options ask for: a recurrent encoder over input slots
+ * per step, then a dense head (the options' hidden layers) with outputs;
+ * ERRORs when it is invalid or too large for sequences of steps.
+ */
+extern void ConfigureRecurrent(MkSeqModel *sm, const TrainOptions *opts,
+							   int input, int outputs, int steps);
 
 #endif							/* MKTAI_TRAIN_SEQUENCE_H */

@@ -49,7 +49,8 @@ typedef struct SeqState
 	MkMlpParams head_g;
 	float	   *x;				/* [batch_size, T, C] gathered sequences */
 	int32_t    *lengths;		/* [batch_size] */
-	float	   *y;				/* [batch_size] targets (BCE, MSE) */
+	float	   *y;				/* [batch_size, y_width] targets (BCE, MSE) */
+	int			y_width;		/* n_out for MSE, else 1 */
 	int32_t    *labels;			/* [batch_size] classes (softmax) */
 	float	   *w;				/* [batch_size] weights, when given */
 	float	   *dlogits;		/* [batch_size, n_out] */
@@ -151,7 +152,8 @@ loss_forward(MkLossKind kind, const float *out, const float *y,
 		case MK_LOSS_SOFTMAX:
 			return mk_softmax_xent_forward(out, labels, w, B, K);
 		case MK_LOSS_MSE:
-			return mk_mse_forward(out, y, w, B);
+			/* K values per row; weights only come with K = 1 */
+			return mk_mse_forward(out, y, w, B * K);
 	}
 	return NAN;
 }
@@ -171,7 +173,7 @@ loss_backward(MkLossKind kind, float *dout, const float *out,
 			mk_softmax_xent_backward(dout, out, labels, w, B, K);
 			break;
 		case MK_LOSS_MSE:
-			mk_mse_backward(dout, out, y, w, B);
+			mk_mse_backward(dout, out, y, w, B * K);
 			break;
 	}
 }
@@ -188,6 +190,7 @@ seq_fit_begin(SeqState *st)
 	size_t		nx = mk_mul_size(bs, mk_mul_size(T, st->train->C));
 
 	st->n_out = model->head.sizes[model->head.n_dense];
+	st->y_width = st->loop.opt->loss == MK_LOSS_MSE ? st->n_out : 1;
 	if (st->valid != NULL && st->valid->T > T)
 		T = st->valid->T;
 	st->chunk = eval_chunk(&model->rnn, n_valid, T, bs);
@@ -197,7 +200,7 @@ seq_fit_begin(SeqState *st)
 		st->scored = mk_fit_alloc_array(n_valid, sizeof(MkScoredLabel));
 	st->x = mk_fit_alloc_array(nx, sizeof(float));
 	st->lengths = mk_fit_alloc_array(bs, sizeof(int32_t));
-	st->y = mk_fit_alloc_array(bs, sizeof(float));
+	st->y = mk_fit_alloc_array(mk_mul_size(bs, st->y_width), sizeof(float));
 	st->labels = mk_fit_alloc_array(bs, sizeof(int32_t));
 	if (st->train->weight != NULL)
 		st->w = mk_fit_alloc_array(bs, sizeof(float));
@@ -238,7 +241,9 @@ gather_batch(SeqState *st, const int32_t *rows, int B)
 		memcpy(st->x + b * TC, train->x + row * TC, TC * sizeof(float));
 		st->lengths[b] = train->lengths[row];
 		if (train->y != NULL)
-			st->y[b] = train->y[row];
+			memcpy(st->y + (size_t) b * st->y_width,
+				   train->y + (size_t) row * st->y_width,
+				   st->y_width * sizeof(float));
 		if (train->labels != NULL)
 			st->labels[b] = train->labels[row];
 		if (train->weight != NULL)
@@ -322,8 +327,12 @@ chunk_metric(SeqState *st, const float *out, int start, int B)
 		else if (st->loop.opt->loss == MK_LOSS_SOFTMAX)
 			sum += argmax(o, st->n_out) == valid->labels[row];
 		else
-			sum += ((double) o[0] - valid->y[row]) *
-				((double) o[0] - valid->y[row]);
+		{
+			const float *y = valid->y + (size_t) row * st->n_out;
+
+			for (int k = 0; k < st->n_out; k++)
+				sum += ((double) o[k] - y[k]) * ((double) o[k] - y[k]);
+		}
 	}
 	return sum;
 }
@@ -339,7 +348,7 @@ finish_metric(SeqState *st, double sum, int n)
 		case MK_LOSS_SOFTMAX:
 			return sum / n;
 		case MK_LOSS_MSE:
-			return sqrt(sum / n);
+			return sqrt(sum / ((double) n * st->n_out));
 	}
 	return NAN;
 }
@@ -376,7 +385,7 @@ seq_evaluate(void *ctx, MkEpochReport *report)
 	{
 		int			B = valid->n - start < st->chunk ?
 			valid->n - start : st->chunk;
-		const float *y = valid->y ? valid->y + start : NULL;
+		const float *y = valid->y ? valid->y + (size_t) start * st->y_width : NULL;
 		const int32_t *labels = valid->labels ? valid->labels + start : NULL;
 		const float *w = valid->weight ? valid->weight + start : NULL;
 		double		cw = chunk_weight(valid->weight, start, B);

@@ -32,8 +32,9 @@ extern size_t mk_seq_num_params(const MkSeqModel *model);
 extern void mk_seq_init(float *block, const MkSeqModel *model, MkRng *rng);
 
 /*
- * N sequences x[N, T, C] with lengths[N]; targets y[N] (BCE, MSE) or
- * labels[N] (softmax); optional per-sequence weights.
+ * N sequences x[N, T, C] with lengths[N]; targets y[N] (BCE), y[N, K] for
+ * a head of K outputs (MSE) or labels[N] (softmax); optional per-sequence
+ * weights (with MSE, only when K is 1).
  */
 typedef struct MkSeqDataset
 {

@@ -122,3 +122,32 @@ mk_recon_groups(const MkPrep *prep, MkReconGroup *groups)
 	}
 	return n;
 }
+
+/*
+ * Dividing by the window's mean absolute value makes the network see every
+ * series, large or small, rising or falling, on the same footing (the
+ * scaling of DeepAR, Salinas et al. 2020).
+ */
+double
+mk_forecast_window(const double *values, const float *features, int len,
+				   int F, float *window)
+{
+	double		sum = 0.0;
+	double		scale;
+	int			t;
+
+	for (t = 0; t < len; t++)
+		sum += fabs(values[t]);
+	scale = sum / (len > 0 ? len : 1);
+	if (!(scale > 1e-12) || !isfinite(scale))
+		scale = 1.0;
+	for (t = 0; t < len; t++)
+	{
+		float	   *row = window + (size_t) t * (F + 1);
+
+		row[0] = (float) (values[t] / scale);
+		if (F > 0)
+			memcpy(row + 1, features + (size_t) t * F, sizeof(float) * F);
+	}
+	return scale;
+}

@@ -46,4 +46,13 @@ extern void mk_encode_category_index(const MkColumn *col, int32_t index,
  */
 extern int	mk_recon_groups(const MkPrep *prep, MkReconGroup *groups);
 
+/*
+ * A forecast's input window (see MkForecast in model.h) from the len most
+ * recent rows of a series: values[len] its target values, features[len, F]
+ * their encoded covariates.  Writes window[len, F + 1] and returns the
+ * window's scale, by which the values were divided.
+ */
+extern double mk_forecast_window(const double *values, const float *features,
+								 int len, int F, float *window);
+
 #endif							/* MK_ENCODE_H */

@@ -27,6 +27,7 @@
  *					or an autoencoder's encoder; not in a k-means model,
  *					which has no network
  *	"segments"		blob, MkSegments without its centres; segmentation
+ *	"forecast"		blob, MkForecast; forecast
  *	"rnn<l>.weight_ih" [G*H, C_l], "rnn<l>.weight_hh" [G*H, H],
  *	"rnn<l>.bias_ih" [G*H] and "rnn<l>.bias_hh" [G*H], for each layer l
  *					of the "rnn" encoder (shapes as in recurrent.h: G gates,
@@ -43,7 +44,7 @@
  * So a classification or regression model holds prep, target, mlp, its
  * dense layers, spec and metrics; a sequence classification or regression
  * prep, target, rnn, mlp, the recurrent layers, the head's dense layers,
- * spec and metrics; an autoencoder segmentation prep, mlp, segments, dense
+ * spec and metrics; a forecast the same plus forecast; an autoencoder segmentation prep, mlp, segments, dense
  * and decoder layers, centroids, spec and metrics; a k-means segmentation
  * prep, segments, centroids, spec and metrics.  The task in the header and
  * the method in "segments" say which set to expect.  The configuration
@@ -66,6 +67,9 @@
  *			float32 dropout, int32 sizes[n_dense + 1]
  *	segments	uint8 method, int32 k, int32 dim, then for an autoencoder
  *			the decoder's configuration, encoded as in "mlp"
+ *	forecast	string series (may be empty), string order, int32 horizon,
+ *			int32 context, float64 level, float64 lower[horizon],
+ *			float64 upper[horizon]
  *
  * The encoding is canonical: a model has exactly one byte form, so writing
  * what the reader accepts gives back the same bytes (the fuzzer checks it).
@@ -106,6 +110,8 @@ mk_section_name(int sec, char *buf)
 			return "mlp";
 		case SEC_SEGMENTS:
 			return "segments";
+		case SEC_FORECAST:
+			return "forecast";
 		case SEC_CENTROIDS:
 			return "centroids";
 		case SEC_SPEC:

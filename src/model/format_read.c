@@ -56,7 +56,7 @@ static bool
 is_sequence_task(MkTask task)
 {
 	return task == MK_TASK_SEQUENCE_CLASSIFICATION ||
-		task == MK_TASK_SEQUENCE_REGRESSION;
+		task == MK_TASK_SEQUENCE_REGRESSION || task == MK_TASK_FORECAST;
 }
 
 /* Opens a reader over the payload of a blob section. */
@@ -105,7 +105,7 @@ read_header(MkReader *r, const uint8_t *data, size_t len, MkTask *task)
 
 	task_code = mk_get_u32(data + 12);
 	if (task_code < MK_TASK_CLASSIFICATION ||
-		task_code > MK_TASK_SEQUENCE_REGRESSION)
+		task_code > MK_TASK_FORECAST)
 		return mk_rd_fail(r, "unknown task %u", task_code);
 	*task = (MkTask) task_code;
 
@@ -261,6 +261,9 @@ section_unneeded(int sec, const MkLayout *lay, char *buf, size_t size)
 		case SEC_SEGMENTS:
 		case SEC_CENTROIDS:
 			return segmentation ? NULL : "only a segmentation model has one";
+		case SEC_FORECAST:
+			return lay->task == MK_TASK_FORECAST ? NULL :
+				"only a forecast model has one";
 	}
 	if (sec >= SEC_RECURRENT && sec < SEC_DENSE)
 	{
@@ -492,6 +495,35 @@ read_segments(MkReader *r, MkSegments *seg)
 	if (method == MK_SEGMENT_AUTOENCODER &&
 		!read_config(r, &seg->decoder, "decoder"))
 		return false;
+	return mk_rd_blob_end(r);
+}
+
+/*
+ * Decodes the "forecast" blob.  The horizon is checked before the bounds
+ * are allocated; mk_model_check() vets the rest.
+ */
+static bool
+read_forecast(MkReader *r, MkForecast *fc)
+{
+	int32_t		horizon;
+	int32_t		h;
+
+	if (!mk_rd_string(r, &fc->series) || !mk_rd_string(r, &fc->order) ||
+		!mk_rd_i32(r, &horizon) || !mk_rd_i32(r, &fc->context) ||
+		!mk_rd_f64(r, &fc->level))
+		return false;
+	if (horizon < 1 || horizon > MK_MAX_HORIZON)
+		return mk_rd_fail(r, "forecast horizon %d (1 to %d allowed)",
+						  (int) horizon, MK_MAX_HORIZON);
+	if (r->left < (size_t) horizon * 16)
+		return mk_rd_fail(r, "truncated in section \"%s\"", r->section);
+	fc->horizon = horizon;
+	fc->lower = mk_alloc(sizeof(double) * horizon);
+	fc->upper = mk_alloc(sizeof(double) * horizon);
+	for (h = 0; h < horizon; h++)
+		(void) mk_rd_f64(r, &fc->lower[h]);
+	for (h = 0; h < horizon; h++)
+		(void) mk_rd_f64(r, &fc->upper[h]);
 	return mk_rd_blob_end(r);
 }
 
@@ -773,6 +805,12 @@ read_body(MkReader *r, MkModel *m)
 	{
 		blob = rd_blob(r, &secs[SEC_TARGET], "target");
 		if (!read_target(&blob, &m->target))
+			return false;
+	}
+	if (m->task == MK_TASK_FORECAST)
+	{
+		blob = rd_blob(r, &secs[SEC_FORECAST], "forecast");
+		if (!read_forecast(&blob, &m->forecast))
 			return false;
 	}
 	if (!read_params(r, secs, m))

@@ -169,6 +169,25 @@ wr_segments(MkWriter *w, const MkSegments *seg)
 	wr_blob_end(w, start);
 }
 
+/* Appends the "forecast" section. */
+static void
+wr_forecast(MkWriter *w, const MkForecast *fc)
+{
+	size_t		start = wr_blob_begin(w, "forecast");
+	int32_t		h;
+
+	mk_wr_string(w, fc->series);
+	mk_wr_string(w, fc->order);
+	mk_wr_i32(w, fc->horizon);
+	mk_wr_i32(w, fc->context);
+	mk_wr_f64(w, fc->level);
+	for (h = 0; h < fc->horizon; h++)
+		mk_wr_f64(w, fc->lower[h]);
+	for (h = 0; h < fc->horizon; h++)
+		mk_wr_f64(w, fc->upper[h]);
+	wr_blob_end(w, start);
+}
+
 /*
  * Appends one tensor section per weight matrix and bias vector of the
  * network cfg, whose parameters are at block, naming them from section
@@ -229,14 +248,16 @@ wr_rnn_layers(MkWriter *w, const MkRnnConfig *cfg, float *block)
 /*
  * Appends the sections after "prep" up to "spec": those of a classifier
  * or a regression, with a recurrent encoder before the network for a
- * sequence task, or those of a segmentation by its method.
+ * sequence task (and a forecast's configuration after it), or those of a
+ * segmentation by its method.
  */
 static void
 wr_task(MkWriter *w, const MkModel *model)
 {
 	const MkSegments *seg = &model->segments;
 	bool		sequence = model->task == MK_TASK_SEQUENCE_CLASSIFICATION ||
-		model->task == MK_TASK_SEQUENCE_REGRESSION;
+		model->task == MK_TASK_SEQUENCE_REGRESSION ||
+		model->task == MK_TASK_FORECAST;
 	size_t		n_rnn = sequence ? mk_rnn_num_params(&model->rnn) : 0;
 	uint32_t	dims[2];
 
@@ -246,6 +267,8 @@ wr_task(MkWriter *w, const MkModel *model)
 		if (sequence)
 			wr_rnn(w, &model->rnn);
 		wr_mlp(w, &model->mlp);
+		if (model->task == MK_TASK_FORECAST)
+			wr_forecast(w, &model->forecast);
 		if (sequence)
 			wr_rnn_layers(w, &model->rnn, model->params);
 		wr_layers(w, &model->mlp, model->params + n_rnn, SEC_DENSE);

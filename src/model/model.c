@@ -59,7 +59,7 @@ static bool
 is_sequence(MkTask task)
 {
 	return task == MK_TASK_SEQUENCE_CLASSIFICATION ||
-		task == MK_TASK_SEQUENCE_REGRESSION;
+		task == MK_TASK_SEQUENCE_REGRESSION || task == MK_TASK_FORECAST;
 }
 
 /* The name of a valid task, for messages. */
@@ -78,6 +78,8 @@ task_name(MkTask task)
 			return "sequence classification";
 		case MK_TASK_SEQUENCE_REGRESSION:
 			return "sequence regression";
+		case MK_TASK_FORECAST:
+			return "forecast";
 	}
 	return "unknown";
 }
@@ -212,9 +214,12 @@ check_column(const MkColumn *col, int index)
 	return NULL;
 }
 
-/* Checks every column, the offsets they fill, and that names are unique. */
+/*
+ * Checks every column, the offsets they fill, and that names are unique;
+ * min_columns is 0 for a forecast, whose target may be its only input.
+ */
 static const char *
-check_prep(const MkPrep *prep)
+check_prep(const MkPrep *prep, int min_columns)
 {
 	const char *err;
 	const char *dup;
@@ -222,9 +227,12 @@ check_prep(const MkPrep *prep)
 	int64_t		offset = 0;
 	int32_t		i;
 
-	if (prep->n_columns < 1 || prep->n_columns > MK_MAX_COLUMNS)
-		return check_fail("%d input columns (1 to %d allowed)",
-						  (int) prep->n_columns, MK_MAX_COLUMNS);
+	if (prep->n_columns < min_columns || prep->n_columns > MK_MAX_COLUMNS)
+		return check_fail("%d input columns (%d to %d allowed)",
+						  (int) prep->n_columns, min_columns, MK_MAX_COLUMNS);
+	if (prep->n_columns == 0)
+		return prep->n_features == 0 && prep->columns == NULL ? NULL :
+			"no input columns, yet feature slots or columns";
 	if (prep->columns == NULL)
 		return "input columns are missing";
 
@@ -368,10 +376,16 @@ static const char *
 check_network(const MkModel *model)
 {
 	const char *err;
+	int			want_in = model->prep.n_features;
 	int			want_out = 1;
 
 	if (is_classifier(model->task) && model->target.n_classes > 2)
 		want_out = model->target.n_classes;
+	if (model->task == MK_TASK_FORECAST)
+	{
+		want_in++;				/* the scaled target */
+		want_out = model->forecast.horizon;
+	}
 	if (!is_sequence(model->task))
 	{
 		if ((err = check_widths(&model->mlp, "network",
@@ -380,7 +394,7 @@ check_network(const MkModel *model)
 		return check_params(model->params, mk_mlp_num_params(&model->mlp));
 	}
 
-	if ((err = check_rnn(&model->rnn, model->prep.n_features)) != NULL)
+	if ((err = check_rnn(&model->rnn, want_in)) != NULL)
 		return err;
 	if ((err = check_widths(&model->mlp, "head", model->rnn.hidden,
 							want_out)) != NULL)
@@ -512,9 +526,57 @@ check_segmentation(const MkModel *model)
 	return NULL;
 }
 
+/* True when a forecast configuration is all zero, as a non-forecast's must be. */
+static bool
+forecast_is_zero(const MkForecast *fc)
+{
+	return fc->horizon == 0 && fc->context == 0 && fc->level == 0.0 &&
+		fc->series == NULL && fc->order == NULL && fc->lower == NULL &&
+		fc->upper == NULL;
+}
+
 /*
- * Checks a classification or regression, plain or of sequences: target,
- * network (and recurrent encoder), no segments.
+ * Checks a forecast's configuration: horizon and context in range, the
+ * interval level inside (0, 1), its bounds finite and ordered, and the
+ * column names usable; the target is a value in scaled units.
+ */
+static const char *
+check_forecast(const MkModel *model)
+{
+	const MkForecast *fc = &model->forecast;
+	const char *err;
+	int32_t		h;
+
+	if (fc->horizon < 1 || fc->horizon > MK_MAX_HORIZON)
+		return check_fail("forecast horizon %d (1 to %d allowed)",
+						  (int) fc->horizon, MK_MAX_HORIZON);
+	if (fc->context < 1)
+		return check_fail("forecast context %d (must be at least 1)",
+						  (int) fc->context);
+	if (!(fc->level > 0.0 && fc->level < 1.0))
+		return check_fail("interval level %g (must be between 0 and 1)",
+						  fc->level);
+	if ((err = text_error(fc->series, true)) != NULL)
+		return check_fail("series column name %s", err);
+	if ((err = text_error(fc->order, false)) != NULL)
+		return check_fail("order column name %s", err);
+	if (fc->lower == NULL || fc->upper == NULL)
+		return "interval bounds are missing";
+	for (h = 0; h < fc->horizon; h++)
+	{
+		if (!isfinite(fc->lower[h]) || !isfinite(fc->upper[h]) ||
+			fc->lower[h] > fc->upper[h])
+			return check_fail("interval bounds of step %d are not finite and ordered",
+							  (int) h + 1);
+	}
+	if (model->target.mean != 0.0 || model->target.scale != 1.0)
+		return "forecast target must have mean 0 and scale 1";
+	return NULL;
+}
+
+/*
+ * Checks a classification or regression, plain or of sequences, or a
+ * forecast: target, network (and recurrent encoder), no segments.
  */
 static const char *
 check_predictor(const MkModel *model)
@@ -522,6 +584,9 @@ check_predictor(const MkModel *model)
 	const char *err;
 
 	if ((err = check_target(&model->target, model->task)) != NULL)
+		return err;
+	if (model->task == MK_TASK_FORECAST &&
+		(err = check_forecast(model)) != NULL)
 		return err;
 	if ((err = check_network(model)) != NULL)
 		return err;
@@ -541,9 +606,10 @@ mk_model_check(const MkModel *model)
 	const char *err;
 
 	if (model->task < MK_TASK_CLASSIFICATION ||
-		model->task > MK_TASK_SEQUENCE_REGRESSION)
+		model->task > MK_TASK_FORECAST)
 		return check_fail("unknown task %d", (int) model->task);
-	if ((err = check_prep(&model->prep)) != NULL)
+	if ((err = check_prep(&model->prep,
+						  model->task == MK_TASK_FORECAST ? 0 : 1)) != NULL)
 		return err;
 	if (model->task == MK_TASK_SEGMENTATION)
 		err = check_segmentation(model);
@@ -553,6 +619,9 @@ mk_model_check(const MkModel *model)
 		return err;
 	if (!is_sequence(model->task) && !rnn_is_zero(&model->rnn))
 		return check_fail("%s model has a recurrent encoder (must be all zero)",
+						  task_name(model->task));
+	if (model->task != MK_TASK_FORECAST && !forecast_is_zero(&model->forecast))
+		return check_fail("%s model has a forecast configuration (must be all zero)",
 						  task_name(model->task));
 	if (model->spec_json == NULL)
 		return "training spec is missing";
@@ -600,6 +669,10 @@ mk_model_free(MkModel *model)
 	free_texts(model->target.classes, model->target.n_classes);
 	mk_free(model->params);
 	mk_free(model->segments.centroids);
+	mk_free(model->forecast.series);
+	mk_free(model->forecast.order);
+	mk_free(model->forecast.lower);
+	mk_free(model->forecast.upper);
 	mk_free(model->spec_json);
 	mk_free(model->metrics_json);
 	memset(model, 0, sizeof(*model));

@@ -39,7 +39,8 @@ typedef enum MkTask
 	MK_TASK_REGRESSION = 2,
 	MK_TASK_SEGMENTATION = 3,
 	MK_TASK_SEQUENCE_CLASSIFICATION = 4,
-	MK_TASK_SEQUENCE_REGRESSION = 5
+	MK_TASK_SEQUENCE_REGRESSION = 5,
+	MK_TASK_FORECAST = 6
 } MkTask;
 
 /* Most segments a segmentation model may have. */
@@ -135,6 +136,32 @@ typedef struct MkSegments
 	float	   *centroids;		/* [k, dim] */
 } MkSegments;
 
+/* Most steps ahead a forecast model predicts. */
+#define MK_MAX_HORIZON 1000
+
+/*
+ * A forecast: the network reads the last context rows of a series, each as
+ * its target value divided by the window's scale (the mean absolute value
+ * of the target over those rows, 1 when that is 0) followed by the row's
+ * encoded covariates (prep, which may have no columns), and predicts the
+ * next horizon values in the same scaled units.  The interval at level
+ * adds lower[h] and upper[h] to the prediction h + 1 steps ahead: the
+ * quantiles (1 - level) / 2 and (1 + level) / 2 of the residuals on the
+ * validation windows, also scaled.  series and order name the columns
+ * that key and order the series; series is "" when the relation is one
+ * series.
+ */
+typedef struct MkForecast
+{
+	int32_t		horizon;
+	int32_t		context;
+	double		level;
+	char	   *series;
+	char	   *order;
+	double	   *lower;			/* [horizon] */
+	double	   *upper;			/* [horizon] */
+} MkForecast;
+
 typedef struct MkModel
 {
 	MkTask		task;
@@ -151,8 +178,12 @@ typedef struct MkModel
 	 * final hidden state (mlp.sizes[0] = rnn.hidden), and params holds the
 	 * recurrent parameters followed by the head's.  Target as for
 	 * classification and regression.  All zero for the other tasks.
+	 * A forecast is a sequence model too, whose input has one slot more
+	 * than prep (the scaled target first) and whose head has horizon
+	 * outputs; its target is a regression's, with mean 0 and scale 1.
 	 */
 	MkRnnConfig rnn;
+	MkForecast	forecast;		/* forecast only */
 	char	   *spec_json;		/* NUL-terminated; opaque here */
 	char	   *metrics_json;	/* NUL-terminated; opaque here */
 } MkModel;
