@@ -91,6 +91,7 @@ static const OptionDef option_defs[] = {
 	{"clip", OPT_REAL, OPT(clip), 0, 1e6, NULL, FOR_RECURRENT},
 	{"horizon", OPT_INT, OPT(horizon), 1, MK_MAX_HORIZON, NULL, FOR_FORECAST},
 	{"level", OPT_REAL, OPT(level), 0.01, 0.99, NULL, FOR_FORECAST},
+	{"loss", OPT_STRING, OPT(loss), 0, 0, "mae,mse", FOR_FORECAST},
 	{"deploy", OPT_BOOL, OPT(deploy), 0, 0, NULL, FOR_ALL},
 };
 
@@ -141,6 +142,7 @@ SetDefaultOptions(TrainOptions *opts, MkTask task)
 	}
 	opts->horizon = 14;
 	opts->level = 0.9;
+	opts->loss = "mae";
 	if (task == MK_TASK_FORECAST)
 	{
 		/*

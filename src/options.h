@@ -56,6 +56,7 @@ typedef struct TrainOptions
 	char	   *series;			/* forecast: the column naming a series */
 	int			horizon;		/* forecast: steps predicted */
 	double		level;			/* forecast: prediction interval coverage */
+	char	   *loss;			/* forecast: mae (the median) or mse (the mean) */
 	MkTask		task;			/* which task's options these are */
 	bool		refit;			/* retrain on all rows for the best epoch count */
 	bool		deploy;

@@ -244,8 +244,9 @@ LearnIntervals(MkForecast *fc, StringInfo metrics, const Windows *w,
 		for (int i = 0; i < w->n; i++)
 			resid[i] = (double) w->y[(size_t) i * H + h] - pred[(size_t) i * H + h];
 		qsort(resid, w->n, sizeof(double), CompareDoubles);
-		fc->lower[h] = Quantile(resid, w->n, (1.0 - fc->level) / 2.0);
-		fc->upper[h] = Quantile(resid, w->n, (1.0 + fc->level) / 2.0);
+		/* widened, if need be, to hold the forecast itself */
+		fc->lower[h] = Min(Quantile(resid, w->n, (1.0 - fc->level) / 2.0), 0.0);
+		fc->upper[h] = Max(Quantile(resid, w->n, (1.0 + fc->level) / 2.0), 0.0);
 	}
 	for (int i = 0; i < w->n; i++)
 		for (int h = 0; h < H; h++)
@@ -344,6 +345,7 @@ TrainForecast(MkModel *model, StringInfo metrics, RawTable *table,
 	Progress	progress;
 	MkRng		rng;
 	float	   *pred;
+	const char *metric;
 	int			F;
 
 	model->task = MK_TASK_FORECAST;
@@ -378,8 +380,10 @@ TrainForecast(MkModel *model, StringInfo metrics, RawTable *table,
 	model->mlp = sm.head;
 	train_d = WindowData(&train);
 	valid_d = WindowData(&valid);
-	fit_opts = FitOptions(opts, MK_LOSS_MSE);
-	InitProgress(&hooks, &progress, opts->epochs, "rmse");
+	fit_opts = FitOptions(opts, strcmp(opts->loss, "mse") == 0 ?
+						  MK_LOSS_MSE : MK_LOSS_MAE);
+	metric = fit_opts.loss == MK_LOSS_MSE ? "rmse" : "mae";
+	InitProgress(&hooks, &progress, opts->epochs, metric);
 	model->params = mk_alloc(mk_mul_size(mk_seq_num_params(&sm), sizeof(float)));
 	mk_rng_seed(&rng, (uint64) opts->seed + 1);
 	mk_seq_init(model->params, &sm, &rng);
@@ -400,7 +404,7 @@ TrainForecast(MkModel *model, StringInfo metrics, RawTable *table,
 					 valid.n > 0 ? "validation" : "training", table->seq->n,
 					 train.n, valid.n, table->n_rows, fc->horizon, fc->level,
 					 Max(train.T, valid.T), F, fit.epochs_run, fit.best_epoch);
-	AppendCurve(metrics, &fit, "rmse");
+	AppendCurve(metrics, &fit, metric);
 	appendStringInfoChar(metrics, '}');
 	if (opts->refit && valid.n > 0)
 		Refit(model, &sm, &fit_opts, &hooks,

@@ -261,6 +261,8 @@ loss_forward(MkLossKind kind, const float *logits, const float *y,
 			return mk_softmax_xent_forward(logits, labels, w, B, K);
 		case MK_LOSS_MSE:
 			return mk_mse_forward(logits, y, w, B);
+		case MK_LOSS_MAE:
+			return mk_mae_forward(logits, y, w, B);
 	}
 	return NAN;
 }
@@ -281,6 +283,9 @@ loss_backward(MkLossKind kind, float *dlogits, const float *logits,
 			break;
 		case MK_LOSS_MSE:
 			mk_mse_backward(dlogits, logits, y, w, B);
+			break;
+		case MK_LOSS_MAE:
+			mk_mae_backward(dlogits, logits, y, w, B);
 			break;
 	}
 }
@@ -369,6 +374,8 @@ chunk_metric(FitState *st, const MkDataset *valid, const float *logits,
 		}
 		else if (st->loop.opt->loss == MK_LOSS_SOFTMAX)
 			sum += argmax(out, st->n_out) == valid->labels[row];
+		else if (st->loop.opt->loss == MK_LOSS_MAE)
+			sum += fabs((double) out[0] - valid->y[row]);
 		else
 			sum += ((double) out[0] - valid->y[row]) *
 				((double) out[0] - valid->y[row]);
@@ -388,6 +395,8 @@ finish_metric(FitState *st, double sum, int n)
 			return sum / n;
 		case MK_LOSS_MSE:
 			return sqrt(sum / n);
+		case MK_LOSS_MAE:
+			return sum / n;
 	}
 	return NAN;
 }

@@ -17,7 +17,8 @@ typedef enum MkLossKind
 {
 	MK_LOSS_BCE = 1,			/* one logit, targets in {0, 1} */
 	MK_LOSS_SOFTMAX = 2,		/* K logits, class indices */
-	MK_LOSS_MSE = 3				/* one output, real targets */
+	MK_LOSS_MSE = 3,			/* real targets: the mean */
+	MK_LOSS_MAE = 4				/* real targets, absolute error: the median */
 } MkLossKind;
 
 typedef enum MkOptimizer

@@ -196,3 +196,32 @@ mk_mse_backward(float *dpred, const float *pred, const float *targets,
 		dpred[i] = (float) (2.0 * example_weight(weight, i) * inv * d);
 	}
 }
+
+/* sum(w |pred - y|) / sum(w). */
+double
+mk_mae_forward(const float *pred, const float *targets,
+			   const float *weight, int B)
+{
+	double		inv = inverse_weight_sum(weight, B);
+	double		sum = 0.0;
+
+	for (int i = 0; i < B; i++)
+		sum += example_weight(weight, i) * fabs((double) pred[i] - targets[i]);
+	return sum * inv;
+}
+
+/* dpred[B] = w sign(pred - y) / sum(w). */
+void
+mk_mae_backward(float *dpred, const float *pred, const float *targets,
+				const float *weight, int B)
+{
+	double		inv = inverse_weight_sum(weight, B);
+
+	for (int i = 0; i < B; i++)
+	{
+		double		d = (double) pred[i] - targets[i];
+		double		sign = d > 0.0 ? 1.0 : d < 0.0 ? -1.0 : 0.0;
+
+		dpred[i] = (float) (example_weight(weight, i) * inv * sign);
+	}
+}

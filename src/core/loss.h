@@ -32,6 +32,16 @@ extern double mk_mse_forward(const float *pred, const float *targets,
 extern void mk_mse_backward(float *dpred, const float *pred,
 							const float *targets, const float *weight, int B);
 
+/*
+ * Mean absolute error on pred[B] against targets[B]; its minimiser is the
+ * median, which a few outlying targets cannot drag.  The gradient at a
+ * zero error is taken as 0.
+ */
+extern double mk_mae_forward(const float *pred, const float *targets,
+							 const float *weight, int B);
+extern void mk_mae_backward(float *dpred, const float *pred,
+							const float *targets, const float *weight, int B);
+
 /* probs[K] = softmax(logits[K]), stable. */
 extern void mk_softmax(float *probs, const float *logits, int K);
 

@@ -154,6 +154,8 @@ loss_forward(MkLossKind kind, const float *out, const float *y,
 		case MK_LOSS_MSE:
 			/* K values per row; weights only come with K = 1 */
 			return mk_mse_forward(out, y, w, B * K);
+		case MK_LOSS_MAE:
+			return mk_mae_forward(out, y, w, B * K);
 	}
 	return NAN;
 }
@@ -175,6 +177,9 @@ loss_backward(MkLossKind kind, float *dout, const float *out,
 		case MK_LOSS_MSE:
 			mk_mse_backward(dout, out, y, w, B * K);
 			break;
+		case MK_LOSS_MAE:
+			mk_mae_backward(dout, out, y, w, B * K);
+			break;
 	}
 }
 
@@ -190,7 +195,8 @@ seq_fit_begin(SeqState *st)
 	size_t		nx = mk_mul_size(bs, mk_mul_size(T, st->train->C));
 
 	st->n_out = model->head.sizes[model->head.n_dense];
-	st->y_width = st->loop.opt->loss == MK_LOSS_MSE ? st->n_out : 1;
+	st->y_width = st->loop.opt->loss == MK_LOSS_MSE ||
+		st->loop.opt->loss == MK_LOSS_MAE ? st->n_out : 1;
 	if (st->valid != NULL && st->valid->T > T)
 		T = st->valid->T;
 	st->chunk = eval_chunk(&model->rnn, n_valid, T, bs);
@@ -331,7 +337,8 @@ chunk_metric(SeqState *st, const float *out, int start, int B)
 			const float *y = valid->y + (size_t) row * st->n_out;
 
 			for (int k = 0; k < st->n_out; k++)
-				sum += ((double) o[k] - y[k]) * ((double) o[k] - y[k]);
+				sum += st->loop.opt->loss == MK_LOSS_MAE ? fabs((double) o[k] - y[k]) :
+					((double) o[k] - y[k]) * ((double) o[k] - y[k]);
 		}
 	}
 	return sum;
@@ -349,6 +356,8 @@ finish_metric(SeqState *st, double sum, int n)
 			return sum / n;
 		case MK_LOSS_MSE:
 			return sqrt(sum / ((double) n * st->n_out));
+		case MK_LOSS_MAE:
+			return sum / ((double) n * st->n_out);
 	}
 	return NAN;
 }

@@ -33,8 +33,8 @@ extern void mk_seq_init(float *block, const MkSeqModel *model, MkRng *rng);
 
 /*
  * N sequences x[N, T, C] with lengths[N]; targets y[N] (BCE), y[N, K] for
- * a head of K outputs (MSE) or labels[N] (softmax); optional per-sequence
- * weights (with MSE, only when K is 1).
+ * a head of K outputs (MSE, MAE) or labels[N] (softmax); optional
+ * per-sequence weights (with MSE or MAE, only when K is 1).
  */
 typedef struct MkSeqDataset
 {
@@ -53,7 +53,8 @@ typedef struct MkSeqDataset
  * AdamW or SGD, early stopping on the validation sequences' loss, best
  * parameters restored, hooks before every batch and after every epoch),
  * clipping the gradients' global norm to clip before every step when
- * clip > 0.  valid_metric: AUC (BCE), accuracy (softmax), RMSE (MSE).
+ * clip > 0.  valid_metric: AUC (BCE), accuracy (softmax), RMSE (MSE), MAE
+ * (MAE).
  */
 extern void mk_seq_fit(const MkSeqModel *model, float *params,
 					   const MkSeqDataset *train, const MkSeqDataset *valid,

@@ -42,15 +42,18 @@ typedef enum TestKind
 	TEST_AUTOENCODER,
 	TEST_KMEANS,
 	TEST_SEQ_LSTM,
-	TEST_SEQ_GRU
+	TEST_SEQ_GRU,
+	TEST_FORECAST,
+	TEST_FORECAST_COV
 } TestKind;
 
-#define TEST_KIND_COUNT (TEST_SEQ_GRU + 1)
+#define TEST_KIND_COUNT (TEST_FORECAST_COV + 1)
 
 static const char *const kind_names[] = {
 	"binary", "multi-class", "regression", "autoencoder segmentation",
 	"k-means segmentation", "lstm sequence classification",
-	"gru sequence regression"
+	"gru sequence regression", "lstm forecast",
+	"gru forecast with covariates"
 };
 
 /*
@@ -63,6 +66,17 @@ static const char *const kind_names[] = {
 #define LSTM_PARAMS		491
 #define GRU_RNN_PARAMS	153
 #define GRU_PARAMS		157
+
+/*
+ * The forecasts' parameters: the LSTM over the target alone, G*H = 16
+ * rows, holds 16 * (1 + 4 + 2) = 112 floats and its head 4 * 3 + 3 = 15;
+ * the GRU over the target and the 12 slots, two layers of G*H = 9 rows,
+ * holds 9 * (13 + 3 + 2) + 9 * (3 + 3 + 2) = 234 and its head
+ * 3 * 5 + 5 + 5 * 3 + 3 = 38.
+ */
+#define FC_LSTM_PARAMS	127
+#define FC_GRU_RNN_PARAMS 234
+#define FC_GRU_PARAMS	272
 
 /* A copy of s in mk_alloc'd memory. */
 static char *
@@ -229,6 +243,68 @@ set_sequence(MkModel *m, TestKind kind)
 }
 
 /*
+ * Sets a forecast of 3 steps from windows of 5 rows at level 0.9: an LSTM
+ * of 4 units over the scaled target alone (the columns are dropped), head
+ * 4 -> 3, one series; or, keeping the 12 slots as covariates, a GRU of
+ * two layers of 3 units over 13 inputs, head 3 -> 5 -> 3, per "campaign".
+ */
+static void
+set_forecast(MkModel *m, TestKind kind)
+{
+	static const double lower[3] = {-0.0, -0.75, -1.5};
+	static const double upper[3] = {0.5, 0.75, 1.25};
+	MkForecast *fc = &m->forecast;
+
+	m->task = MK_TASK_FORECAST;
+	m->target.name = dup_text("clicks");
+	m->target.type = MK_LABEL_FLOAT;
+	m->target.scale = 1.0;
+	fc->horizon = 3;
+	fc->context = 5;
+	fc->level = 0.9;
+	fc->order = dup_text("day");
+	fc->lower = mk_alloc(3 * sizeof(double));
+	fc->upper = mk_alloc(3 * sizeof(double));
+	memcpy(fc->lower, lower, sizeof(lower));
+	memcpy(fc->upper, upper, sizeof(upper));
+	m->rnn.input = m->prep.n_features + 1;
+	m->mlp.activation = MK_ACT_TANH;
+	m->mlp.dropout = 0.0f;
+	if (kind == TEST_FORECAST)
+	{
+		fc->series = dup_text("");
+		m->rnn.cell = MK_CELL_LSTM;
+		m->rnn.n_layers = 1;
+		m->rnn.hidden = 4;
+		m->mlp.n_dense = 1;
+		m->mlp.sizes[0] = 4;
+		m->mlp.sizes[1] = 3;
+		return;
+	}
+	fc->series = dup_text("campaign");
+	m->rnn.cell = MK_CELL_GRU;
+	m->rnn.n_layers = 2;
+	m->rnn.hidden = 3;
+	m->rnn.dropout = 0.25f;
+	m->mlp.n_dense = 2;
+	m->mlp.sizes[0] = 3;
+	m->mlp.sizes[1] = 5;
+	m->mlp.sizes[2] = 3;
+	m->mlp.activation = MK_ACT_RELU;
+}
+
+/* Drops every column of a model's prep, leaving no feature slots. */
+static void
+drop_columns(MkModel *m)
+{
+	MkModel		only = {0};
+
+	only.prep = m->prep;
+	mk_model_free(&only);
+	memset(&m->prep, 0, sizeof(m->prep));
+}
+
+/*
  * Parameters a model holds: its network's, plus an autoencoder's decoder's
  * or, before them, a sequence model's recurrent encoder's.
  */
@@ -241,7 +317,8 @@ num_params(const MkModel *m)
 		m->segments.method == MK_SEGMENT_AUTOENCODER)
 		n += mk_mlp_num_params(&m->segments.decoder);
 	if (m->task == MK_TASK_SEQUENCE_CLASSIFICATION ||
-		m->task == MK_TASK_SEQUENCE_REGRESSION)
+		m->task == MK_TASK_SEQUENCE_REGRESSION ||
+		m->task == MK_TASK_FORECAST)
 		n += mk_rnn_num_params(&m->rnn);
 	return n;
 }
@@ -288,6 +365,12 @@ make_model(MkModel *m, TestKind kind)
 		set_kmeans(m);
 	else if (kind == TEST_SEQ_LSTM || kind == TEST_SEQ_GRU)
 		set_sequence(m, kind);
+	else if (kind == TEST_FORECAST || kind == TEST_FORECAST_COV)
+	{
+		if (kind == TEST_FORECAST)
+			drop_columns(m);
+		set_forecast(m, kind);
+	}
 	else
 		set_predictor(m, kind);
 
@@ -352,6 +435,30 @@ segments_diff(const MkSegments *a, const MkSegments *b)
 	return NULL;
 }
 
+/*
+ * Describes the first difference between two models' forecast parts, or
+ * NULL; the bounds must match bit for bit, sign of zero included.
+ */
+static const char *
+forecast_diff(const MkForecast *a, const MkForecast *b)
+{
+	if (a->horizon != b->horizon || a->context != b->context ||
+		memcmp(&a->level, &b->level, sizeof(double)) != 0)
+		return "forecast";
+	if (!same_text(a->series, b->series))
+		return "series";
+	if (!same_text(a->order, b->order))
+		return "order";
+	if ((a->lower == NULL) != (b->lower == NULL) ||
+		(a->upper == NULL) != (b->upper == NULL))
+		return "bounds present";
+	if (a->lower != NULL &&
+		(memcmp(a->lower, b->lower, a->horizon * sizeof(double)) != 0 ||
+		 memcmp(a->upper, b->upper, a->horizon * sizeof(double)) != 0))
+		return "bounds";
+	return NULL;
+}
+
 /* Describes the first difference between two models, or NULL. */
 static const char *
 model_diff(const MkModel *a, const MkModel *b)
@@ -407,6 +514,8 @@ model_diff(const MkModel *a, const MkModel *b)
 		memcmp(a->params, b->params, num_params(a) * sizeof(float)) != 0)
 		return "params";
 	if ((diff = segments_diff(&a->segments, &b->segments)) != NULL)
+		return diff;
+	if ((diff = forecast_diff(&a->forecast, &b->forecast)) != NULL)
 		return diff;
 	if (strcmp(a->spec_json, b->spec_json) != 0)
 		return "spec";
@@ -728,9 +837,9 @@ test_header_errors(const uint8_t *good, size_t len, uint8_t *buf)
 				 "format version 7");
 
 	memcpy(buf, good, len);
-	put_le32(buf + TASK_AT, 6);
+	put_le32(buf + TASK_AT, 7);
 	reseal(buf, len);
-	expect_error(buf, len, "unknown task 6", "task 6");
+	expect_error(buf, len, "unknown task 7", "task 7");
 
 	memcpy(buf, good, len);
 	put_le32(buf + TASK_AT, 0);
@@ -2406,8 +2515,8 @@ test_check_no_rnn(void)
 	expect_invalid(&m, "recurrent encoder: unknown recurrent cell",
 				   "a classifier relabelled a sequence classifier");
 	m.task = MK_TASK_CLASSIFICATION;
-	m.task = 6;
-	expect_invalid(&m, "unknown task 6", "task 6");
+	m.task = 7;
+	expect_invalid(&m, "unknown task 7", "task 7");
 	m.task = 0;
 	expect_invalid(&m, "unknown task 0", "task 0");
 	m.task = MK_TASK_CLASSIFICATION;
@@ -2441,6 +2550,674 @@ test_check_no_rnn(void)
 	mk_model_free(&m);
 }
 
+/* Stores the bits of v little-endian at p, as the format stores a float64. */
+static void
+put_le64(uint8_t *p, double v)
+{
+	uint64_t	bits;
+
+	memcpy(&bits, &v, sizeof(bits));
+	put_le32(p, (uint32_t) bits);
+	put_le32(p + 4, (uint32_t) (bits >> 32));
+}
+
+/*
+ * Offset of the horizon in the "forecast" blob of buf, after the blob's
+ * length and the series and order strings; the context follows at + 4,
+ * the level at + 8, lower[] at + 16 and upper[] after it.
+ */
+static size_t
+forecast_fields_at(const uint8_t *buf, size_t len)
+{
+	size_t		at = section_at(buf, len, "forecast") + 4;
+
+	at += 2 + (buf[at] | buf[at + 1] << 8);		/* series */
+	at += 2 + (buf[at] | buf[at + 1] << 8);		/* order */
+	return at;
+}
+
+/*
+ * A resealed copy of buf without the n bytes at pos, which lie inside the
+ * blob section name, whose length is lowered to match; *out_len gets its
+ * length.
+ */
+static uint8_t *
+cut_blob_bytes(const uint8_t *buf, size_t len, const char *name, size_t pos,
+			   size_t n, size_t *out_len)
+{
+	size_t		at = section_at(buf, len, name);
+	uint8_t    *out = mk_alloc(len - n);
+
+	memcpy(out, buf, pos);
+	memcpy(out + pos, buf + pos + n, len - pos - n);
+	put_le32(out + at, get_le32(buf + at) - (uint32_t) n);
+	*out_len = len - n;
+	reseal(out, *out_len);
+	return out;
+}
+
+/* Expects reading a copy of buf cut as cut_blob_bytes does to fail. */
+static void
+expect_blob_cut_error(const uint8_t *buf, size_t len, const char *name,
+					  size_t pos, size_t n, const char *want,
+					  const char *what)
+{
+	size_t		out_len;
+	uint8_t    *out = cut_blob_bytes(buf, len, name, pos, n, &out_len);
+
+	expect_error(out, out_len, want, what);
+	mk_free(out);
+}
+
+/*
+ * The forecasts' sections come in the documented order and shapes, the
+ * "forecast" blob holds series, order, horizon, context, level and the
+ * bounds, and a forecast without columns has an empty "prep".
+ */
+static void
+test_forecast_layout(void)
+{
+	static const char *const want[] = {
+		"prep:blob target:blob rnn:blob mlp:blob forecast:blob "
+		"rnn0.weight_ih:16x1 rnn0.weight_hh:16x4 rnn0.bias_ih:16 "
+		"rnn0.bias_hh:16 dense0.weight:3x4 dense0.bias:3 spec:blob "
+		"metrics:blob",
+		"prep:blob target:blob rnn:blob mlp:blob forecast:blob "
+		"rnn0.weight_ih:9x13 rnn0.weight_hh:9x3 rnn0.bias_ih:9 "
+		"rnn0.bias_hh:9 rnn1.weight_ih:9x3 rnn1.weight_hh:9x3 "
+		"rnn1.bias_ih:9 rnn1.bias_hh:9 dense0.weight:5x3 dense0.bias:5 "
+		"dense1.weight:3x5 dense1.bias:3 spec:blob metrics:blob"
+	};
+	static const uint8_t empty_prep[12] = {8, 0, 0, 0};
+	char		got[1024];
+	uint8_t		blob[128];
+	MkModel		m;
+	uint8_t    *bytes;
+	size_t		len;
+	size_t		at;
+	size_t		n;
+	int			i;
+	int			h;
+
+	for (i = 0; i < 2; i++)
+	{
+		TestKind	kind = i == 0 ? TEST_FORECAST : TEST_FORECAST_COV;
+		const char *series = i == 0 ? "" : "campaign";
+
+		make_model(&m, kind);
+		bytes = mk_model_write(&m, &len);
+		describe_sections(bytes, len, got, sizeof(got));
+		unit_check(strcmp(got, want[i]) == 0,
+				   "format: %s sections in order and shape", kind_names[kind]);
+		if (strcmp(got, want[i]) != 0)
+			printf("#   got  %s\n#   want %s\n", got, want[i]);
+
+		n = 0;
+		blob[n++] = (uint8_t) strlen(series);
+		blob[n++] = 0;
+		memcpy(blob + n, series, strlen(series));
+		n += strlen(series);
+		memcpy(blob + n, "\x03\x00" "day", 5);
+		n += 5;
+		put_le32(blob + n, 3);
+		put_le32(blob + n + 4, 5);
+		put_le64(blob + n + 8, 0.9);
+		n += 16;
+		for (h = 0; h < 3; h++)
+			put_le64(blob + n + 8 * h, m.forecast.lower[h]);
+		for (h = 0; h < 3; h++)
+			put_le64(blob + n + 24 + 8 * h, m.forecast.upper[h]);
+		n += 48;
+		at = section_at(bytes, len, "forecast");
+		unit_check(get_le32(bytes + at) == n &&
+				   memcmp(bytes + at + 4, blob, n) == 0,
+				   "format: %s \"forecast\" blob is series, order, horizon, context, level, bounds",
+				   kind_names[kind]);
+		unit_check(get_le32(bytes + TASK_AT) == MK_TASK_FORECAST,
+				   "format: %s task 6 in the header", kind_names[kind]);
+		if (i == 0)
+		{
+			at = section_at(bytes, len, "prep");
+			unit_check(memcmp(bytes + at, empty_prep, 12) == 0,
+					   "format: a forecast without columns has an empty \"prep\"");
+		}
+		mk_free(bytes);
+		mk_model_free(&m);
+	}
+}
+
+/* Corruptions of a forecast's horizon, with the checksum recomputed. */
+static void
+test_forecast_horizon_errors(const uint8_t *good, size_t len, uint8_t *buf)
+{
+	size_t		at = forecast_fields_at(good, len);
+
+	memcpy(buf, good, len);
+	put_le32(buf + at, 0);
+	reseal(buf, len);
+	expect_error(buf, len, "forecast horizon 0 (1 to 1000 allowed)",
+				 "a forecast horizon of 0");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at, MK_MAX_HORIZON + 1);
+	reseal(buf, len);
+	expect_error(buf, len, "forecast horizon 1001 (1 to 1000 allowed)",
+				 "a forecast horizon of 1001");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at, 0xffffffffu);
+	reseal(buf, len);
+	expect_error(buf, len, "forecast horizon -1 (1 to 1000 allowed)",
+				 "a negative forecast horizon");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at, MK_MAX_HORIZON);
+	reseal(buf, len);
+	expect_error(buf, len, "truncated in section \"forecast\"",
+				 "a forecast horizon of 1000 with 3 steps' bounds");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at, 4);
+	reseal(buf, len);
+	expect_error(buf, len, "truncated in section \"forecast\"",
+				 "a forecast horizon one more than its bounds");
+
+	memcpy(buf, good, len);
+	put_le32(buf + at, 2);
+	reseal(buf, len);
+	expect_error(buf, len, "16 bytes left over in section \"forecast\"",
+				 "a forecast horizon one less than its bounds");
+}
+
+/*
+ * Corruptions of the "forecast" blob of a forecast with covariates, with
+ * the checksum recomputed: its bounds, its other fields and its strings.
+ */
+static void
+test_forecast_blob_errors(const uint8_t *good, size_t len, uint8_t *buf)
+{
+	size_t		sec = section_at(good, len, "forecast");
+	size_t		at = forecast_fields_at(good, len);
+	size_t		end = sec + 4 + get_le32(good + sec);
+	size_t		out_len;
+	uint8_t    *big;
+	uint8_t    *cut;
+	long		pos;
+
+	test_forecast_horizon_errors(good, len, buf);
+
+	/* horizon 2 with two bounds each: the head's 3 outputs then object */
+	cut = cut_blob_bytes(good, len, "forecast", at + 16 + 40, 8, &out_len);
+	put_le32(cut + at, 2);
+	reseal(cut, out_len);
+	expect_blob_cut_error(cut, out_len, "forecast", at + 16 + 16, 8,
+						  "invalid model: head output width 3, expected 2",
+						  "a forecast of 2 steps with a head of 3 outputs");
+	mk_free(cut);
+
+	expect_blob_cut_error(good, len, "forecast", end - 1, 1,
+						  "truncated in section \"forecast\"",
+						  "forecast bounds a byte short");
+	expect_blob_cut_error(good, len, "forecast", end - 8, 8,
+						  "truncated in section \"forecast\"",
+						  "forecast bounds a value short");
+	expect_blob_cut_error(good, len, "forecast", at + 8, 8,
+						  "truncated in section \"forecast\"",
+						  "a forecast without its level");
+
+	/* one byte more at the end of "forecast", its length raised to match */
+	big = insert_bytes(good, len, end, 1, 0);
+	put_le32(big + sec, get_le32(good + sec) + 1);
+	reseal(big, len + 1);
+	expect_error(big, len + 1, "1 bytes left over in section \"forecast\"",
+				 "a byte left over in the forecast configuration");
+	mk_free(big);
+
+	memcpy(buf, good, len);
+	put_le32(buf + at + 4, 0);
+	reseal(buf, len);
+	expect_error(buf, len, "invalid model: forecast context 0 (must be at least 1)",
+				 "a forecast context of 0");
+
+	memcpy(buf, good, len);
+	put_le64(buf + at + 8, 1.0);
+	reseal(buf, len);
+	expect_error(buf, len, "invalid model: interval level 1 (must be between 0 and 1)",
+				 "an interval level of 1");
+
+	memcpy(buf, good, len);
+	put_le64(buf + at + 8, NAN);
+	reseal(buf, len);
+	expect_error(buf, len, "invalid model: interval level",
+				 "a NaN interval level");
+
+	memcpy(buf, good, len);
+	put_le64(buf + at + 16 + 8, 2.0);	/* lower[1] above upper[1] */
+	reseal(buf, len);
+	expect_error(buf, len, "invalid model: interval bounds of step 2 are not finite and ordered",
+				 "a lower bound above its upper bound");
+
+	memcpy(buf, good, len);
+	put_le64(buf + at + 16 + 40, INFINITY);	/* upper[2] */
+	reseal(buf, len);
+	expect_error(buf, len, "invalid model: interval bounds of step 3 are not finite and ordered",
+				 "an infinite upper bound");
+
+	memcpy(buf, good, len);
+	pos = find_bytes(buf, len, "day", 3);
+	buf[pos + 1] = '\0';
+	reseal(buf, len);
+	expect_error(buf, len, "NUL byte in a string in section \"forecast\"",
+				 "a NUL inside the order column's name");
+
+	/* the order column's name cut to nothing */
+	pos = find_bytes(good, len, "\x03\x00" "day", 5);
+	cut = cut_blob_bytes(good, len, "forecast", pos + 2, 3, &out_len);
+	cut[pos] = 0;
+	reseal(cut, out_len);
+	expect_error(cut, out_len, "invalid model: order column name is empty",
+				 "an empty order column name");
+	mk_free(cut);
+
+	memcpy(buf, good, len);
+	buf[sec + 4] = 0xff;		/* the series name's length */
+	buf[sec + 5] = 0xff;
+	reseal(buf, len);
+	expect_error(buf, len, "truncated in section \"forecast\"",
+				 "a series name longer than the blob");
+
+	memcpy(buf, good, len);
+	put_le32(buf + sec, 0xfffffff0u);
+	reseal(buf, len);
+	expect_error(buf, len, "truncated in section \"forecast\"",
+				 "a forecast blob length past the end");
+
+	memcpy(buf, good, len);
+	buf[sec - 11] = 2;			/* the kind byte: a tensor */
+	reseal(buf, len);
+	expect_error(buf, len, "section \"forecast\" has kind 2, expected a blob",
+				 "the forecast configuration stored as a tensor");
+}
+
+/*
+ * Corruptions of a forecast without columns outside the "forecast" blob:
+ * its empty prep, its recurrent input and its target.
+ */
+static void
+test_forecast_model_errors(const uint8_t *good, size_t len, uint8_t *buf)
+{
+	size_t		prep = section_at(good, len, "prep");
+	size_t		rnn = section_at(good, len, "rnn");
+	size_t		target = section_at(good, len, "target");
+	size_t		out_len;
+	uint8_t    *big;
+
+	memcpy(buf, good, len);
+	put_le32(buf + prep + 8, 1);	/* n_features */
+	reseal(buf, len);
+	expect_error(buf, len, "invalid model: no input columns, yet feature slots or columns",
+				 "a forecast of no columns but one feature slot");
+
+	memcpy(buf, good, len);
+	put_le32(buf + prep + 4, 1);	/* n_columns */
+	reseal(buf, len);
+	expect_error(buf, len, "truncated in section \"prep\"",
+				 "a forecast of one column and none stored");
+
+	/* the input widened with its tensor: only mk_model_check objects */
+	big = grow_tensor(good, len, "rnn0.weight_ih", 1, 2, &out_len);
+	put_le32(big + rnn + 6, 2);
+	reseal(big, out_len);
+	expect_error(big, out_len, "invalid model: recurrent encoder input width 2, expected 1",
+				 "a forecast reading a slot more than the target");
+	mk_free(big);
+
+	/* the target blob: name "clicks", type, positive, then the mean */
+	memcpy(buf, good, len);
+	put_le64(buf + target + 4 + 8 + 1 + 4, 0.5);
+	reseal(buf, len);
+	expect_error(buf, len, "invalid model: forecast target must have mean 0 and scale 1",
+				 "a forecast target of mean 0.5");
+
+	memcpy(buf, good, len);
+	put_le32(buf + TASK_AT, MK_TASK_SEQUENCE_REGRESSION);
+	reseal(buf, len);
+	expect_error(buf, len, "unexpected section \"forecast\" (only a forecast model has one)",
+				 "a forecast relabelled a sequence regression");
+
+	memcpy(buf, good, len);
+	put_le32(buf + TASK_AT, MK_TASK_REGRESSION);
+	reseal(buf, len);
+	expect_error(buf, len, "unexpected section \"rnn\" (only a sequence model has one)",
+				 "a forecast relabelled a regression");
+}
+
+/* Section set and order corruptions around the "forecast" section. */
+static void
+test_forecast_section_errors(const uint8_t *fc, size_t fc_len,
+							 const uint8_t *gru, size_t gru_len,
+							 const uint8_t *binary, size_t binary_len,
+							 const uint8_t *kmeans, size_t kmeans_len)
+{
+	uint8_t    *buf = mk_alloc(gru_len);
+	uint8_t    *cut;
+	size_t		cut_len;
+
+	expect_cut_error(fc, fc_len, "forecast", "missing section \"forecast\"",
+					 "a forecast without its configuration");
+	expect_cut_error(fc, fc_len, "rnn", "missing section \"rnn\"",
+					 "a forecast without its recurrent configuration");
+	expect_cut_error(fc, fc_len, "dense0.bias",
+					 "missing section \"dense0.bias\"",
+					 "a forecast without its head's bias");
+
+	memcpy(buf, gru, gru_len);
+	put_le32(buf + TASK_AT, MK_TASK_FORECAST);
+	reseal(buf, gru_len);
+	expect_error(buf, gru_len, "missing section \"forecast\"",
+				 "a sequence regression relabelled a forecast");
+
+	expect_splice_error(gru, gru_len, "mlp", fc, fc_len, "forecast",
+						"unexpected section \"forecast\" (only a forecast model has one)",
+						"a sequence regression with a forecast configuration");
+	expect_splice_error(binary, binary_len, "mlp", fc, fc_len, "forecast",
+						"unexpected section \"forecast\" (only a forecast model has one)",
+						"a classifier with a forecast configuration");
+	expect_splice_error(kmeans, kmeans_len, "segments", fc, fc_len,
+						"forecast",
+						"unexpected section \"forecast\" (only a forecast model has one)",
+						"k-means with a forecast configuration");
+	expect_splice_error(fc, fc_len, "forecast", fc, fc_len, "forecast",
+						"duplicate section \"forecast\"",
+						"a duplicate forecast configuration");
+
+	/* "forecast" moved after the head, then before "rnn" */
+	cut = cut_section(fc, fc_len, "forecast", &cut_len);
+	expect_splice_error(cut, cut_len, "dense0.bias", fc, fc_len, "forecast",
+						"section \"forecast\" out of order",
+						"the forecast configuration after the layers");
+	expect_splice_error(cut, cut_len, "target", fc, fc_len, "forecast",
+						"section \"rnn\" out of order",
+						"the forecast configuration before the recurrent one");
+	mk_free(cut);
+	mk_free(buf);
+}
+
+/* Targeted corruptions of the forecasts and of their sections. */
+static void
+test_forecast_corruptions(void)
+{
+	static const TestKind kinds[] = {
+		TEST_FORECAST, TEST_FORECAST_COV, TEST_SEQ_GRU, TEST_BINARY,
+		TEST_KMEANS
+	};
+	MkModel		m;
+	uint8_t    *bytes[lengthof(kinds)];
+	size_t		lens[lengthof(kinds)];
+	uint8_t    *buf;
+	size_t		i;
+
+	for (i = 0; i < lengthof(kinds); i++)
+	{
+		make_model(&m, kinds[i]);
+		bytes[i] = mk_model_write(&m, &lens[i]);
+		mk_model_free(&m);
+	}
+	buf = mk_alloc(lens[1]);
+
+	test_forecast_blob_errors(bytes[1], lens[1], buf);
+	test_forecast_model_errors(bytes[0], lens[0], buf);
+	test_forecast_section_errors(bytes[0], lens[0], bytes[2], lens[2],
+								 bytes[3], lens[3], bytes[4], lens[4]);
+
+	mk_free(buf);
+	for (i = 0; i < lengthof(kinds); i++)
+		mk_free(bytes[i]);
+}
+
+/* mk_model_check rejects the breaks of a forecast's own configuration. */
+static void
+test_check_forecast_config(void)
+{
+	MkModel		m;
+	MkForecast *fc = &m.forecast;
+	char		long_name[MK_MAX_NAME_BYTES + 2];
+	double	   *saved;
+	uint8_t    *bytes;
+	size_t		len = 1;
+
+	make_model(&m, TEST_FORECAST);
+	unit_check(mk_model_check(&m) == NULL,
+			   "check: a forecast without columns is valid");
+	fc->horizon = 0;
+	expect_invalid(&m, "forecast horizon 0 (1 to 1000 allowed)",
+				   "a forecast horizon of 0");
+	bytes = mk_model_write(&m, &len);
+	unit_check(bytes == NULL && len == 0,
+			   "format: a forecast of horizon 0 is not written");
+	fc->horizon = MK_MAX_HORIZON + 1;
+	expect_invalid(&m, "forecast horizon 1001 (1 to 1000 allowed)",
+				   "a forecast horizon of 1001");
+	fc->horizon = -3;
+	expect_invalid(&m, "forecast horizon -3", "a negative forecast horizon");
+	fc->horizon = 3;
+	fc->context = 0;
+	expect_invalid(&m, "forecast context 0 (must be at least 1)",
+				   "a forecast context of 0");
+	fc->context = -1;
+	expect_invalid(&m, "forecast context -1", "a negative forecast context");
+	fc->context = 5;
+
+	fc->level = 0.0;
+	expect_invalid(&m, "interval level 0 (must be between 0 and 1)",
+				   "an interval level of 0");
+	fc->level = 1.0;
+	expect_invalid(&m, "interval level 1 (must be between 0 and 1)",
+				   "an interval level of 1");
+	fc->level = NAN;
+	expect_invalid(&m, "(must be between 0 and 1)", "a NaN interval level");
+	fc->level = 0.9;
+
+	fc->lower[1] = 1.0;
+	expect_invalid(&m, "interval bounds of step 2 are not finite and ordered",
+				   "a lower bound above its upper bound");
+	fc->lower[1] = fc->upper[1];
+	unit_check(mk_model_check(&m) == NULL,
+			   "check: equal lower and upper bounds are allowed");
+	fc->lower[1] = -0.75;
+	fc->upper[2] = NAN;
+	expect_invalid(&m, "interval bounds of step 3 are not finite and ordered",
+				   "a NaN upper bound");
+	fc->upper[2] = 1.25;
+	fc->lower[0] = -INFINITY;
+	expect_invalid(&m, "interval bounds of step 1 are not finite and ordered",
+				   "an infinite lower bound");
+	fc->lower[0] = -0.0;
+	saved = fc->lower;
+	fc->lower = NULL;
+	expect_invalid(&m, "interval bounds are missing",
+				   "a forecast without lower bounds");
+	fc->lower = saved;
+	saved = fc->upper;
+	fc->upper = NULL;
+	expect_invalid(&m, "interval bounds are missing",
+				   "a forecast without upper bounds");
+	fc->upper = saved;
+
+	mk_free(fc->series);
+	fc->series = NULL;
+	expect_invalid(&m, "series column name is missing",
+				   "a forecast without a series name");
+	memset(long_name, 'x', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	fc->series = dup_text(long_name);
+	expect_invalid(&m, "series column name is longer",
+				   "a 1025-byte series name");
+	replace_text(&fc->series, "");
+	mk_free(fc->order);
+	fc->order = NULL;
+	expect_invalid(&m, "order column name is missing",
+				   "a forecast without an order name");
+	fc->order = dup_text("");
+	expect_invalid(&m, "order column name is empty",
+				   "a forecast with an empty order name");
+	replace_text(&fc->order, "day");
+	unit_check(mk_model_check(&m) == NULL,
+			   "check: the repaired forecast is valid");
+	mk_model_free(&m);
+}
+
+/*
+ * mk_model_check rejects the breaks of a forecast's target, network and
+ * columns.
+ */
+static void
+test_check_forecast_model(void)
+{
+	MkModel		m;
+
+	make_model(&m, TEST_FORECAST);
+	m.target.mean = 0.5;
+	expect_invalid(&m, "forecast target must have mean 0 and scale 1",
+				   "a forecast target of mean 0.5");
+	m.target.mean = 0.0;
+	m.target.scale = 2.0;
+	expect_invalid(&m, "forecast target must have mean 0 and scale 1",
+				   "a forecast target of scale 2");
+	m.target.scale = 0.0;
+	expect_invalid(&m, "target scale must be positive",
+				   "a forecast target of scale 0");
+	m.target.scale = 1.0;
+	m.target.n_classes = 2;
+	expect_invalid(&m, "regression with 2 classes",
+				   "a forecast with classes");
+	m.target.n_classes = 0;
+
+	m.mlp.sizes[1] = 2;
+	expect_invalid(&m, "head output width 2, expected 3",
+				   "a head of 2 outputs for 3 steps");
+	m.mlp.sizes[1] = 3;
+	m.forecast.horizon = 2;
+	expect_invalid(&m, "head output width 3, expected 2",
+				   "a head of 3 outputs for 2 steps");
+	m.forecast.horizon = 3;
+	m.rnn.input = 2;
+	expect_invalid(&m, "recurrent encoder input width 2, expected 1",
+				   "a forecast reading a slot more than the target");
+	m.rnn.input = 0;
+	expect_invalid(&m, "recurrent encoder: the input and hidden sizes",
+				   "a forecast reading no slot");
+	m.rnn.input = 1;
+	m.prep.n_features = 1;
+	expect_invalid(&m, "no input columns, yet feature slots or columns",
+				   "a forecast of no columns but one feature slot");
+	m.prep.n_features = 0;
+	m.params[FC_LSTM_PARAMS - 1] = NAN;
+	expect_invalid(&m, "parameter 126 of 127 is not finite",
+				   "a NaN last forecast head parameter");
+	m.params[FC_LSTM_PARAMS - 1] = 0.0f;
+	m.segments.k = 2;
+	expect_invalid(&m, "forecast model has segments (must be all zero)",
+				   "a forecast with k");
+	m.segments.k = 0;
+	unit_check(mk_model_check(&m) == NULL,
+			   "check: the repaired forecast is valid");
+	mk_model_free(&m);
+
+	make_model(&m, TEST_FORECAST_COV);
+	unit_check(mk_model_check(&m) == NULL,
+			   "check: a forecast with covariates is valid");
+	m.rnn.input = 12;
+	expect_invalid(&m, "recurrent encoder input width 12, expected 13",
+				   "a forecast over the covariates without the target");
+	m.rnn.input = 13;
+	m.params[FC_GRU_RNN_PARAMS] = INFINITY;
+	expect_invalid(&m, "parameter 234 of 272 is not finite",
+				   "an infinite first forecast head parameter");
+	m.params[FC_GRU_RNN_PARAMS] = 0.0f;
+	m.prep.columns[2].offset = 8;
+	expect_invalid(&m, "column \"income\": offset 8, expected 7",
+				   "a forecast covariate's offset gap");
+	m.prep.columns[2].offset = 7;
+	unit_check(mk_model_check(&m) == NULL,
+			   "check: the repaired forecast with covariates is valid");
+	mk_model_free(&m);
+}
+
+/*
+ * mk_model_check rejects a forecast configuration in every other task,
+ * and a model of no columns in every task but a forecast.
+ */
+static void
+test_check_no_forecast(void)
+{
+	MkModel		m;
+	uint8_t    *bytes;
+	size_t		len = 1;
+
+	make_model(&m, TEST_BINARY);
+	m.forecast.horizon = 3;
+	expect_invalid(&m, "classification model has a forecast configuration (must be all zero)",
+				   "a classifier with a forecast horizon");
+	bytes = mk_model_write(&m, &len);
+	unit_check(bytes == NULL && len == 0,
+			   "format: a classifier with a forecast horizon is not written");
+	m.forecast.horizon = 0;
+	m.forecast.level = 0.9;
+	expect_invalid(&m, "classification model has a forecast configuration",
+				   "a classifier with an interval level");
+	m.forecast.level = 0.0;
+	m.forecast.order = dup_text("day");
+	expect_invalid(&m, "classification model has a forecast configuration",
+				   "a classifier with an order column");
+	mk_free(m.forecast.order);
+	m.forecast.order = NULL;
+	drop_columns(&m);
+	m.mlp.sizes[0] = 0;
+	expect_invalid(&m, "0 input columns (1 to 4096 allowed)",
+				   "a classifier without columns");
+	mk_model_free(&m);
+
+	make_model(&m, TEST_SEQ_GRU);
+	m.forecast.series = dup_text("");
+	expect_invalid(&m, "sequence regression model has a forecast configuration",
+				   "a sequence regression with a series column");
+	mk_free(m.forecast.series);
+	m.forecast.series = NULL;
+	m.forecast.context = 5;
+	expect_invalid(&m, "sequence regression model has a forecast configuration",
+				   "a sequence regression with a forecast context");
+	m.forecast.context = 0;
+	drop_columns(&m);
+	expect_invalid(&m, "0 input columns (1 to 4096 allowed)",
+				   "a sequence regression without columns");
+	mk_model_free(&m);
+
+	make_model(&m, TEST_REGRESSION);
+	m.forecast.lower = mk_alloc(sizeof(double));
+	expect_invalid(&m, "regression model has a forecast configuration",
+				   "a regression with interval bounds");
+	mk_model_free(&m);
+
+	make_model(&m, TEST_KMEANS);
+	m.forecast.upper = mk_alloc(sizeof(double));
+	expect_invalid(&m, "segmentation model has a forecast configuration",
+				   "k-means with interval bounds");
+	mk_model_free(&m);
+
+	make_model(&m, TEST_FORECAST);
+	m.task = MK_TASK_SEQUENCE_REGRESSION;
+	expect_invalid(&m, "0 input columns (1 to 4096 allowed)",
+				   "a forecast without columns relabelled a sequence regression");
+	mk_model_free(&m);
+
+	make_model(&m, TEST_FORECAST_COV);
+	m.task = MK_TASK_SEQUENCE_REGRESSION;
+	expect_invalid(&m, "recurrent encoder input width 13, expected 12",
+				   "a forecast relabelled a sequence regression");
+	mk_model_free(&m);
+}
+
 /* The format's test group. */
 void
 test_format(void)
@@ -2456,11 +3233,15 @@ test_format(void)
 	test_bit_flips(TEST_KMEANS);
 	test_bit_flips(TEST_SEQ_LSTM);
 	test_bit_flips(TEST_SEQ_GRU);
+	test_bit_flips(TEST_FORECAST);
+	test_bit_flips(TEST_FORECAST_COV);
 	test_stable_bytes();
 	test_sequence_layout();
+	test_forecast_layout();
 	test_corruptions();
 	test_segment_corruptions();
 	test_sequence_corruptions();
+	test_forecast_corruptions();
 	test_foreign_bytes();
 	test_check_prep();
 	test_check_target();
@@ -2471,4 +3252,7 @@ test_format(void)
 	test_check_sequence_lstm();
 	test_check_sequence_gru();
 	test_check_no_rnn();
+	test_check_forecast_config();
+	test_check_forecast_model();
+	test_check_no_forecast();
 }

@@ -20,10 +20,11 @@ typedef enum LossKind
 {
 	LOSS_BCE,
 	LOSS_SOFTMAX,
-	LOSS_MSE
+	LOSS_MSE,
+	LOSS_MAE
 } LossKind;
 
-static const char *const loss_names[] = {"bce", "softmax", "mse"};
+static const char *const loss_names[] = {"bce", "softmax", "mse", "mae"};
 
 /* One batch: logits (K per row for softmax) and its targets. */
 typedef struct LossCase
@@ -50,6 +51,8 @@ loss_value(const LossCase *lc)
 										   LB, lc->K);
 		case LOSS_MSE:
 			return mk_mse_forward(lc->logits, lc->targets, lc->w, LB);
+		case LOSS_MAE:
+			return mk_mae_forward(lc->logits, lc->targets, lc->w, LB);
 	}
 	return NAN;
 }
@@ -69,6 +72,9 @@ loss_gradient(const LossCase *lc, float *d)
 			break;
 		case LOSS_MSE:
 			mk_mse_backward(d, lc->logits, lc->targets, lc->w, LB);
+			break;
+		case LOSS_MAE:
+			mk_mae_backward(d, lc->logits, lc->targets, lc->w, LB);
 			break;
 	}
 }
@@ -95,6 +101,8 @@ naive_row_loss(const LossCase *lc, int i)
 			return -log(exp((double) x[lc->labels[i]]) / sum);
 		case LOSS_MSE:
 			return pow((double) x[0] - lc->targets[i], 2);
+		case LOSS_MAE:
+			return fabs((double) x[0] - lc->targets[i]);
 	}
 	return NAN;
 }
@@ -263,7 +271,7 @@ test_loss(void)
 	MkRng		rng;
 
 	mk_rng_seed(&rng, 31337);
-	for (LossKind kind = LOSS_BCE; kind <= LOSS_MSE; kind++)
+	for (LossKind kind = LOSS_BCE; kind <= LOSS_MAE; kind++)
 	{
 		test_loss_case(kind, false, &rng);
 		test_loss_case(kind, true, &rng);

@@ -295,6 +295,8 @@ seq_loss(const MkSeqModel *m, const float *params, const Seqs *s,
 			return mk_softmax_xent_forward(out, s->labels, s->weight, GB, K);
 		case MK_LOSS_MSE:
 			return mk_mse_forward(out, s->y, s->weight, GB);
+		case MK_LOSS_MAE:
+			return mk_mae_forward(out, s->y, s->weight, GB);
 	}
 	return NAN;
 }
