@@ -118,11 +118,12 @@ MapCategories(const MkPrep *prep, const RawTable *table)
 
 /*
  * Scores the last window of every series of table: out[n_series, horizon]
- * scaled predictions, scale[n_series] the windows' scales.
+ * scaled predictions, scale[n_series] and spread[n_series] the windows'
+ * scales and spreads.
  */
 static void
 ScoreSeries(const MkModel *model, const RawTable *table, float *out,
-			double *scale)
+			double *scale, double *spread)
 {
 	const RawSequences *seq = table->seq;
 	int			F = model->prep.n_features;
@@ -160,6 +161,7 @@ ScoreSeries(const MkModel *model, const RawTable *table, float *out,
 		scale[s] = mk_forecast_window(table->target.numbers + from,
 									  F > 0 ? features + (size_t) from * F : NULL,
 									  lengths[s], F, x + (size_t) s * T * C);
+		spread[s] = mk_forecast_spread(x + (size_t) s * T * C, lengths[s], C);
 	}
 	memset(&d, 0, sizeof(d));
 	d.x = x;
@@ -217,6 +219,7 @@ mktai_forecast(PG_FUNCTION_ARGS)
 	TupleDesc	desc;
 	float	   *out;
 	double	   *scale;
+	double	   *spread;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -244,7 +247,8 @@ mktai_forecast(PG_FUNCTION_ARGS)
 					   PG_GETARG_OID(2));
 	out = mk_alloc(mk_mul_size(mk_mul_size(table->seq->n, fc->horizon), sizeof(float)));
 	scale = palloc(sizeof(double) * table->seq->n);
-	ScoreSeries(model, table, out, scale);
+	spread = palloc(sizeof(double) * table->seq->n);
+	ScoreSeries(model, table, out, scale, spread);
 
 	store = BeginResult(fcinfo, &desc);
 	for (int s = 0; s < table->seq->n; s++)
@@ -257,8 +261,8 @@ mktai_forecast(PG_FUNCTION_ARGS)
 			values[0] = nulls[0] ? (Datum) 0 : CStringGetTextDatum(table->seq->keys[s]);
 			values[1] = Int32GetDatum(h + 1);
 			values[2] = Float8GetDatum(p * scale[s]);
-			values[3] = Float8GetDatum((p + fc->lower[h]) * scale[s]);
-			values[4] = Float8GetDatum((p + fc->upper[h]) * scale[s]);
+			values[3] = Float8GetDatum((p + fc->lower[h] * spread[s]) * scale[s]);
+			values[4] = Float8GetDatum((p + fc->upper[h] * spread[s]) * scale[s]);
 			tuplestore_putvalues(store, desc, values, nulls);
 		}
 	return (Datum) 0;

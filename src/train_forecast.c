@@ -36,6 +36,7 @@ typedef struct Windows
 	int32	   *lengths;
 	float	   *y;				/* [n, H] */
 	double	   *scale;
+	double	   *spread;			/* mk_forecast_spread */
 	int			n;
 	int			T;
 	int			C;
@@ -158,6 +159,7 @@ BuildWindows(const RawTable *table, const float *features, int F,
 	w.lengths = palloc_extended(sizeof(int32) * Max(w.n, 1), MCXT_ALLOC_HUGE);
 	w.y = mk_alloc(mk_mul_size(mk_mul_size(Max(w.n, 1), H), sizeof(float)));
 	w.scale = palloc_extended(sizeof(double) * Max(w.n, 1), MCXT_ALLOC_HUGE);
+	w.spread = palloc_extended(sizeof(double) * Max(w.n, 1), MCXT_ALLOC_HUGE);
 	for (int s = 0; s < seq->n; s++)
 	{
 		int			first,
@@ -174,6 +176,8 @@ BuildWindows(const RawTable *table, const float *features, int F,
 											F > 0 ? features + (size_t) from * F : NULL,
 											len, F,
 											w.x + (size_t) i * w.T * w.C);
+			w.spread[i] = mk_forecast_spread(w.x + (size_t) i * w.T * w.C,
+											 len, w.C);
 			for (int h = 0; h < H; h++)
 				w.y[(size_t) i * H + h] =
 					(float) (values[seq->start[s] + t + 1 + h] / w.scale[i]);
@@ -242,7 +246,8 @@ LearnIntervals(MkForecast *fc, StringInfo metrics, const Windows *w,
 	for (int h = 0; h < H; h++)
 	{
 		for (int i = 0; i < w->n; i++)
-			resid[i] = (double) w->y[(size_t) i * H + h] - pred[(size_t) i * H + h];
+			resid[i] = ((double) w->y[(size_t) i * H + h] -
+						pred[(size_t) i * H + h]) / w->spread[i];
 		qsort(resid, w->n, sizeof(double), CompareDoubles);
 		/* widened, if need be, to hold the forecast itself */
 		fc->lower[h] = Min(Quantile(resid, w->n, (1.0 - fc->level) / 2.0), 0.0);
@@ -262,8 +267,8 @@ LearnIntervals(MkForecast *fc, StringInfo metrics, const Windows *w,
 				pct_sum += fabs(err / actual);
 				pct_n++;
 			}
-			covered += (w->y[k] - pred[k] >= fc->lower[h] &&
-						w->y[k] - pred[k] <= fc->upper[h]);
+			covered += (w->y[k] - pred[k] >= fc->lower[h] * w->spread[i] &&
+						w->y[k] - pred[k] <= fc->upper[h] * w->spread[i]);
 		}
 	AppendJsonNumber(metrics, "mae", abs_sum / ((double) w->n * H));
 	AppendJsonNumber(metrics, "rmse", sqrt(sq_sum / ((double) w->n * H)));

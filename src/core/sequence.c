@@ -209,7 +209,7 @@ seq_fit_begin(SeqState *st)
 	st->y = mk_fit_alloc_array(mk_mul_size(bs, st->y_width), sizeof(float));
 	st->labels = mk_fit_alloc_array(bs, sizeof(int32_t));
 	if (st->train->weight != NULL)
-		st->w = mk_fit_alloc_array(bs, sizeof(float));
+		st->w = mk_fit_alloc_array(mk_mul_size(bs, st->y_width), sizeof(float));
 	st->dlogits = mk_fit_alloc_array(mk_mul_size(bs, st->n_out),
 									 sizeof(float));
 	st->dfinal = mk_fit_alloc_array(mk_mul_size(bs, H), sizeof(float));
@@ -252,8 +252,10 @@ gather_batch(SeqState *st, const int32_t *rows, int B)
 				   st->y_width * sizeof(float));
 		if (train->labels != NULL)
 			st->labels[b] = train->labels[row];
+		/* a sequence's weight goes with each of its targets */
 		if (train->weight != NULL)
-			st->w[b] = train->weight[row];
+			for (int k = 0; k < st->y_width; k++)
+				st->w[(size_t) b * st->y_width + k] = train->weight[row];
 	}
 }
 
@@ -396,7 +398,8 @@ seq_evaluate(void *ctx, MkEpochReport *report)
 			valid->n - start : st->chunk;
 		const float *y = valid->y ? valid->y + (size_t) start * st->y_width : NULL;
 		const int32_t *labels = valid->labels ? valid->labels + start : NULL;
-		const float *w = valid->weight ? valid->weight + start : NULL;
+		const float *w = valid->weight && st->y_width == 1 ?
+			valid->weight + start : NULL;
 		double		cw = chunk_weight(valid->weight, start, B);
 		const float *final;
 		const float *out;

@@ -34,7 +34,7 @@ extern void mk_seq_init(float *block, const MkSeqModel *model, MkRng *rng);
 /*
  * N sequences x[N, T, C] with lengths[N]; targets y[N] (BCE), y[N, K] for
  * a head of K outputs (MSE, MAE) or labels[N] (softmax); optional
- * per-sequence weights (with MSE or MAE, only when K is 1).
+ * per-sequence weights (in training; validation is unweighted for K > 1).
  */
 typedef struct MkSeqDataset
 {

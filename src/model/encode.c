@@ -151,3 +151,24 @@ mk_forecast_window(const double *values, const float *features, int len,
 	}
 	return scale;
 }
+
+/*
+ * A noisy series errs more than a smooth one of the same scale: measuring
+ * errors against each window's own step-to-step change (the scale of
+ * Hyndman and Koehler's MASE, 2006) lets one set of interval quantiles fit
+ * many series.
+ */
+double
+mk_forecast_spread(const float *window, int len, int C)
+{
+	double		sum = 0.0;
+	double		spread;
+	int			t;
+
+	if (len < 2)
+		return 1.0;
+	for (t = 1; t < len; t++)
+		sum += fabs((double) window[(size_t) t * C] - window[(size_t) (t - 1) * C]);
+	spread = sum / (len - 1);
+	return spread > 1e-3 ? spread : 1e-3;
+}

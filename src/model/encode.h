@@ -55,4 +55,11 @@ extern int	mk_recon_groups(const MkPrep *prep, MkReconGroup *groups);
 extern double mk_forecast_window(const double *values, const float *features,
 								 int len, int F, float *window);
 
+/*
+ * The spread of a forecast window of len rows of width C: the mean absolute
+ * change between consecutive scaled values, at least 0.001; 1 for a window
+ * of one row.  Intervals are learned and given in units of it.
+ */
+extern double mk_forecast_spread(const float *window, int len, int C);
+
 #endif							/* MK_ENCODE_H */

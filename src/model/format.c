@@ -44,8 +44,9 @@
  * So a classification or regression model holds prep, target, mlp, its
  * dense layers, spec and metrics; a sequence classification or regression
  * prep, target, rnn, mlp, the recurrent layers, the head's dense layers,
- * spec and metrics; a forecast the same plus forecast; an autoencoder segmentation prep, mlp, segments, dense
- * and decoder layers, centroids, spec and metrics; a k-means segmentation
+ * spec and metrics; a forecast the same plus forecast; an autoencoder
+ * segmentation prep, mlp, segments, dense and decoder layers, centroids,
+ * spec and metrics; a k-means segmentation
  * prep, segments, centroids, spec and metrics.  The task in the header and
  * the method in "segments" say which set to expect.  The configuration
  * blobs all come before the tensors they shape, and the recurrent layers

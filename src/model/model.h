@@ -145,9 +145,10 @@ typedef struct MkSegments
  * of the target over those rows, 1 when that is 0) followed by the row's
  * encoded covariates (prep, which may have no columns), and predicts the
  * next horizon values in the same scaled units.  The interval at level
- * adds lower[h] and upper[h] to the prediction h + 1 steps ahead: the
- * quantiles (1 - level) / 2 and (1 + level) / 2 of the residuals on the
- * validation windows, also scaled.  series and order name the columns
+ * adds lower[h] and upper[h], times the window's spread
+ * (mk_forecast_spread), to the prediction h + 1 steps ahead: the quantiles
+ * (1 - level) / 2 and (1 + level) / 2 of the validation windows' scaled
+ * residuals divided by their spreads.  series and order name the columns
  * that key and order the series; series is "" when the relation is one
  * series.
  */

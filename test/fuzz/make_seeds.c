@@ -5,7 +5,8 @@
  * Usage: make_seeds DIR.  The seeds cover every task, binary and
  * multi-class outputs, segmentation by an autoencoder and by k-means,
  * sequence classification by a two-layer LSTM and sequence regression by
- * a one-layer GRU, numeric columns with and without a NULL slot or bin
+ * a one-layer GRU, forecasts over the target alone and with a covariate
+ * column, numeric columns with and without a NULL slot or bin
  * edges, categorical columns with none, one and several categories, one to
  * three dense layers and every activation, and stay small so that the
  * fuzzer runs fast.
@@ -181,6 +182,39 @@ set_sequence(MkModel *m, MkCell cell, int n_layers, int hidden,
 	fill_params(m, mk_rnn_num_params(&m->rnn) + mk_mlp_num_params(&m->mlp));
 }
 
+/*
+ * Sets a forecast of horizon steps from windows of context rows, one
+ * series when series is "": a recurrent encoder over the scaled target and
+ * the feature slots, a head hidden -> head_hidden -> horizon, and
+ * interval bounds that widen with the step.
+ */
+static void
+set_forecast(MkModel *m, MkCell cell, int hidden, int head_hidden,
+			 int horizon, int context, const char *series)
+{
+	int			h;
+
+	m->task = MK_TASK_FORECAST;
+	m->target.name = dup_text("y");
+	m->target.type = MK_LABEL_FLOAT;
+	m->target.scale = 1.0;
+	m->forecast.horizon = horizon;
+	m->forecast.context = context;
+	m->forecast.level = 0.8;
+	m->forecast.series = dup_text(series);
+	m->forecast.order = dup_text("t");
+	m->forecast.lower = mk_alloc(horizon * sizeof(double));
+	m->forecast.upper = mk_alloc(horizon * sizeof(double));
+	for (h = 0; h < horizon; h++)
+	{
+		m->forecast.lower[h] = -0.25 * (h + 1);
+		m->forecast.upper[h] = 0.5 * (h + 1);
+	}
+	m->prep.n_features++;		/* the scaled target, read first */
+	set_sequence(m, cell, 1, hidden, head_hidden, horizon);
+	m->prep.n_features--;
+}
+
 /* Serialises m into dir/name and frees it; returns false on failure. */
 static bool
 save(MkModel *m, const char *dir, const char *name)
@@ -303,6 +337,21 @@ main(int argc, char **argv)
 	m.target.scale = 4.0;
 	set_sequence(&m, MK_CELL_GRU, 1, 2, 3, 1);
 	ok &= save(&m, argv[1], "seed-sequence-gru.mkm");
+
+	/* forecast of 3 steps from the target alone: LSTM of 2 units, head 2 -> 3 */
+	memset(&m, 0, sizeof(m));
+	set_forecast(&m, MK_CELL_LSTM, 2, 0, 3, 4, "");
+	ok &= save(&m, argv[1], "seed-forecast.mkm");
+
+	/*
+	 * forecast of 2 steps per series with a covariate column (2 slots, 3
+	 * inputs): GRU of 2 units, head 2 -> 2 -> 2
+	 */
+	memset(&m, 0, sizeof(m));
+	m.prep.columns = mk_alloc(4 * sizeof(MkColumn));
+	add_column(&m, "n", MK_COLUMN_NUMERIC, true, NULL, 0);
+	set_forecast(&m, MK_CELL_GRU, 2, 2, 2, 3, "s");
+	ok &= save(&m, argv[1], "seed-forecast-covariate.mkm");
 
 	return ok ? 0 : 1;
 }

@@ -1,7 +1,8 @@
 /*
  * test_encode.c
  *		Unit tests of the value encoding shared by training and scoring:
- *		standardisation, NULL indicators, quantile bins and one-hot slots.
+ *		standardisation, NULL indicators, quantile bins, one-hot slots and
+ *		a forecast's scaled input window.
  */
 #include <math.h>
 #include <string.h>
@@ -84,9 +85,73 @@ test_categories(void)
 	unit_check(same(f, (float[]) {0, 0, 0, 0, 1}, 5), "encode: unseen values share a slot");
 }
 
+/*
+ * A forecast's window: each row the value over the window's mean absolute
+ * value, then the row's covariates; scale 1 when the values are all zero,
+ * and a single slot per row without covariates.
+ */
+static void
+test_forecast_window(void)
+{
+	static const double values[3] = {2.0, -4.0, 6.0};
+	static const double zeros[3] = {0.0, -0.0, 0.0};
+	static const float features[6] = {0.25f, -1.0f, 3.0f, 0.0f, -7.5f, 1e-3f};
+	float		w[10];
+	double		scale;
+
+	for (int i = 0; i < 10; i++)
+		w[i] = -9.0f;
+	scale = mk_forecast_window(values, features, 3, 2, w);
+	unit_close(scale, 4.0, 0.0, "encode: the window's scale is its mean |value|");
+	unit_check(same(w, (float[]) {0.5f, 0.25f, -1.0f, -1.0f, 3.0f, 0.0f,
+								  1.5f, -7.5f, 1e-3f}, 9),
+			   "encode: window rows are the scaled value, then the covariates");
+	unit_check(w[9] == -9.0f, "encode: nothing is written past [len, F + 1]");
+
+	scale = mk_forecast_window(values, NULL, 3, 0, w);
+	unit_check(scale == 4.0 && same(w, (float[]) {0.5f, -1.0f, 1.5f}, 3) &&
+			   w[3] == -1.0f,
+			   "encode: without covariates a window row is the scaled value");
+
+	scale = mk_forecast_window(values + 2, features + 4, 1, 2, w);
+	unit_check(scale == 6.0 && same(w, (float[]) {1.0f, -7.5f, 1e-3f}, 3),
+			   "encode: a one-row window scales its value to 1");
+
+	scale = mk_forecast_window(zeros, features, 3, 2, w);
+	unit_check(scale == 1.0 && w[0] == 0.0f && w[3] == 0.0f && w[6] == 0.0f &&
+			   w[4] == 3.0f,
+			   "encode: an all-zero window has scale 1");
+
+	w[0] = -9.0f;
+	scale = mk_forecast_window(values, features, 0, 2, w);
+	unit_check(scale == 1.0 && w[0] == -9.0f,
+			   "encode: an empty window has scale 1 and writes nothing");
+}
+
+/*
+ * A forecast window's spread: the mean absolute change of its scaled
+ * values (the first slot of each row), floored at 0.001, 1 for one row.
+ */
+static void
+test_forecast_spread(void)
+{
+	static const float window[9] = {0.5f, 9.0f, 9.0f, -1.0f, 9.0f, 9.0f,
+	1.5f, 9.0f, 9.0f};
+	static const float flat[4] = {1.0f, 5.0f, 1.0f, -5.0f};
+
+	unit_close(mk_forecast_spread(window, 3, 3), 2.0, 1e-12,
+			   "encode: the spread is the mean |change| of the scaled values");
+	unit_close(mk_forecast_spread(window, 1, 3), 1.0, 0.0,
+			   "encode: a one-row window has spread 1");
+	unit_close(mk_forecast_spread(flat, 2, 2), 1e-3, 0.0,
+			   "encode: a flat window's spread is floored at 0.001");
+}
+
 void
 test_encode(void)
 {
 	test_numbers();
 	test_categories();
+	test_forecast_window();
+	test_forecast_spread();
 }

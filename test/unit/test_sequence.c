@@ -6,7 +6,9 @@
  *		task that needs the order of the steps (learnt by both cells),
  *		determinism, gradient clipping and the skipped non-finite step, the
  *		validation numbers against scoring, batch scoring against the
- *		streaming path, and the hooks.
+ *		streaming path, and the hooks.  Heads of several values (MSE and
+ *		MAE, as forecasts use) get the same gradient check and learn to
+ *		continue sine waves a few steps ahead.
  */
 #include <math.h>
 #include <string.h>
@@ -255,11 +257,26 @@ test_seq_config(void)
 	mk_free(b);
 }
 
-/* The gradient test's sequences with random inputs, targets and weights. */
+/* Targets per sequence: K for a head of K values (MSE, MAE), else 1. */
+static int
+target_width(MkLossKind loss, int K)
+{
+	return loss == MK_LOSS_MSE || loss == MK_LOSS_MAE ? K : 1;
+}
+
+/*
+ * The gradient test's sequences with random inputs, targets and weights;
+ * K values per sequence for a head of K > 1 values, then unweighted, as
+ * the contract demands.
+ */
 static void
 make_grad_seqs(Seqs *s, MkLossKind loss, int K, MkRng *rng)
 {
+	int			width = target_width(loss, K);
+
 	seqs_alloc(s, GB, GT, GC);
+	mk_free(s->y);
+	s->y = floats((size_t) GB * width);
 	for (int i = 0; i < GB; i++)
 	{
 		s->lengths[i] = grad_lengths[i];
@@ -269,14 +286,15 @@ make_grad_seqs(Seqs *s, MkLossKind loss, int K, MkRng *rng)
 				s->x[(i * GT + t) * GC + c] =
 					(float) (2.0 * mk_rng_uniform(rng) - 1.0);
 		}
-		s->y[i] = loss == MK_LOSS_BCE ? (float) (i % 2) :
-			(float) mk_rng_normal(rng);
+		for (int k = 0; k < width; k++)
+			s->y[i * width + k] = loss == MK_LOSS_BCE ? (float) (i % 2) :
+				(float) mk_rng_normal(rng);
 		s->labels[i] = (int32_t) mk_rng_below(rng, (uint64_t) K);
 		s->weight[i] = (float) (0.5 + mk_rng_uniform(rng));
 	}
 	s->ds.y = s->y;
 	s->ds.labels = s->labels;
-	s->ds.weight = s->weight;
+	s->ds.weight = width == 1 ? s->weight : NULL;
 }
 
 /* The weighted mean loss of the whole gradient set under params. */
@@ -285,18 +303,20 @@ seq_loss(const MkSeqModel *m, const float *params, const Seqs *s,
 		 MkLossKind loss, float *out)
 {
 	int			K = m->head.sizes[m->head.n_dense];
+	int			n = GB * target_width(loss, K);
 
 	mk_seq_score(m, params, &s->ds, out);
 	switch (loss)
 	{
 		case MK_LOSS_BCE:
-			return mk_bce_logits_forward(out, s->y, s->weight, GB);
+			return mk_bce_logits_forward(out, s->y, s->ds.weight, GB);
 		case MK_LOSS_SOFTMAX:
-			return mk_softmax_xent_forward(out, s->labels, s->weight, GB, K);
+			return mk_softmax_xent_forward(out, s->labels, s->ds.weight,
+										   GB, K);
 		case MK_LOSS_MSE:
-			return mk_mse_forward(out, s->y, s->weight, GB);
+			return mk_mse_forward(out, s->y, s->ds.weight, n);
 		case MK_LOSS_MAE:
-			return mk_mae_forward(out, s->y, s->weight, GB);
+			return mk_mae_forward(out, s->y, s->ds.weight, n);
 	}
 	return NAN;
 }
@@ -704,6 +724,134 @@ test_seq_streaming(MkCell cell, const char *name)
 	seqs_free(&s);
 }
 
+/*
+ * Windows of noisy sine waves for a head of K values: n sequences of T
+ * steps of one channel, x_t = a sin(f t + p) + b with amplitude a in
+ * [0.5, 1.5], frequency f in [0.3, 0.9], phase p and level b in [-1, 1]
+ * drawn per sequence, and targets y[n, K], the K values that follow.
+ */
+static void
+make_waves(Seqs *s, int n, int T, int K, MkRng *rng)
+{
+	seqs_alloc(s, n, T, 1);
+	mk_free(s->y);
+	s->y = floats((size_t) n * K);
+	for (int i = 0; i < n; i++)
+	{
+		double		a = 0.5 + mk_rng_uniform(rng);
+		double		f = 0.3 + 0.6 * mk_rng_uniform(rng);
+		double		p = 6.283185307179586 * mk_rng_uniform(rng);
+		double		b = 2.0 * mk_rng_uniform(rng) - 1.0;
+
+		s->lengths[i] = T;
+		for (int t = 0; t < T + K; t++)
+		{
+			double		v = a * sin(f * t + p) + b;
+
+			if (t < T)
+				s->x[(size_t) i * T + t] =
+					(float) (v + 0.02 * mk_rng_normal(rng));
+			else
+				s->y[(size_t) i * K + t - T] = (float) v;
+		}
+	}
+	s->ds.y = s->y;
+}
+
+/*
+ * Mean squared (MSE) or absolute (MAE) error of out[n, K] against y[n, K];
+ * with persist, of the last input value repeated K times instead.
+ */
+static double
+wave_error(const Seqs *s, const float *out, int K, MkLossKind loss,
+		   bool persist)
+{
+	int			n = s->ds.n;
+	int			T = s->ds.T;
+	double		sum = 0.0;
+
+	for (int i = 0; i < n; i++)
+	{
+		for (int k = 0; k < K; k++)
+		{
+			double		pred = persist ? s->x[(size_t) i * T + T - 1] :
+				out[(size_t) i * K + k];
+			double		d = pred - s->y[(size_t) i * K + k];
+
+			sum += loss == MK_LOSS_MAE ? fabs(d) : d * d;
+		}
+	}
+	return sum / ((double) n * K);
+}
+
+/*
+ * A head of 3 values learns to continue sine waves 3 steps ahead: the
+ * validation error falls far below that of the initial parameters and of
+ * repeating the last value (a tenth and a quarter for squared errors, the
+ * square roots of about those for absolute ones), and the kept epoch's
+ * validation loss and metric (RMSE or MAE over all n * 3 values) are
+ * those of the scores.
+ */
+static void
+test_seq_multi_output(MkCell cell, MkLossKind loss, const char *name)
+{
+	int			K = 3;
+	MkSeqModel	m = seq_model(cell, 1, 1, 16, 16, K, 0.0f);
+	MkFitOptions opt = seq_options(loss);
+	MkFitResult res;
+	MkEpochReport *best;
+	Seqs		tr,
+				va;
+	MkRng		rng;
+	float	   *start;
+	float	   *params;
+	float	   *out = floats((size_t) 200 * K);
+	double		fall = loss == MK_LOSS_MAE ? 0.3 : 0.1;
+	double		beat = loss == MK_LOSS_MAE ? 0.5 : 0.25;
+	double		before,
+				after,
+				persist,
+				metric;
+
+	opt.epochs = 30;
+	mk_rng_seed(&rng, 61);
+	make_waves(&tr, 800, 8, K, &rng);
+	make_waves(&va, 200, 8, K, &rng);
+	start = init_params(&m, 7);
+	mk_seq_score(&m, start, &va.ds, out);
+	before = wave_error(&va, out, K, loss, false);
+	persist = wave_error(&va, out, K, loss, true);
+	params = seq_train(&m, &tr, &va, &opt, 1.0f, NULL, &res);
+	mk_seq_score(&m, params, &va.ds, out);
+	after = wave_error(&va, out, K, loss, false);
+	best = &res.curve[res.best_epoch - 1];
+	metric = loss == MK_LOSS_MAE ? after : sqrt(after);
+
+	unit_check(after < fall * before,
+			   "sequence: %s of 3 values learns the waves' next steps, "
+			   "valid error %.4g -> %.4g", name, before, after);
+	unit_check(after < beat * persist,
+			   "sequence: %s of 3 values beats repeating the last value "
+			   "(%.4g < %.4g)", name, after, persist);
+	unit_check(res.curve[res.epochs_run - 1].train_loss <
+			   fall * res.curve[0].train_loss,
+			   "sequence: %s of 3 values train loss falls (%.4f -> %.4f)",
+			   name, res.curve[0].train_loss,
+			   res.curve[res.epochs_run - 1].train_loss);
+	unit_close(best->valid_loss, after, 1e-6 * after,
+			   "sequence: %s of 3 values valid loss is the mean over all "
+			   "values", name);
+	unit_close(best->valid_metric, metric, 1e-6 * metric,
+			   "sequence: %s of 3 values valid metric %.4f is that of the "
+			   "scores", name, metric);
+	mk_free(start);
+	mk_free(params);
+	mk_free(out);
+	mk_free(res.curve);
+	seqs_free(&tr);
+	seqs_free(&va);
+}
+
 /* Counts a batch. */
 static void
 count_batch(void *arg)
@@ -761,6 +909,9 @@ test_sequence(void)
 	test_seq_gradient(MK_CELL_GRU, 2, MK_LOSS_SOFTMAX, 3, "gru softmax");
 	test_seq_gradient(MK_CELL_GRU, 1, MK_LOSS_MSE, 1, "gru mse");
 	test_seq_gradient(MK_CELL_LSTM, 1, MK_LOSS_SOFTMAX, 3, "lstm softmax");
+	test_seq_gradient(MK_CELL_LSTM, 2, MK_LOSS_MSE, 3, "lstm mse of 3 values");
+	test_seq_gradient(MK_CELL_GRU, 1, MK_LOSS_MSE, 2, "gru mse of 2 values");
+	test_seq_gradient(MK_CELL_GRU, 2, MK_LOSS_MAE, 3, "gru mae of 3 values");
 	test_seq_learns(MK_CELL_LSTM, "lstm");
 	test_seq_learns(MK_CELL_GRU, "gru");
 	test_seq_determinism();
@@ -769,6 +920,8 @@ test_sequence(void)
 	test_seq_valid_metric(MK_LOSS_BCE, 1, "bce");
 	test_seq_valid_metric(MK_LOSS_SOFTMAX, 3, "softmax");
 	test_seq_valid_metric(MK_LOSS_MSE, 1, "mse");
+	test_seq_multi_output(MK_CELL_LSTM, MK_LOSS_MSE, "lstm mse");
+	test_seq_multi_output(MK_CELL_GRU, MK_LOSS_MAE, "gru mae");
 	test_seq_streaming(MK_CELL_LSTM, "lstm");
 	test_seq_streaming(MK_CELL_GRU, "gru");
 	test_seq_hooks();
