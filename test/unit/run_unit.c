@@ -78,6 +78,8 @@ main(void)
 	test_kmeans();
 	test_recurrent();
 	test_sequence();
+	test_text_features();
+	test_textclf();
 
 	printf("1..%d\n", checks_run);
 	printf("unit: %d passed, %d failed\n", checks_run - checks_failed,

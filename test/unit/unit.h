@@ -35,5 +35,7 @@ extern void test_autoencoder(void);
 extern void test_kmeans(void);
 extern void test_recurrent(void);
 extern void test_sequence(void);
+extern void test_text_features(void);
+extern void test_textclf(void);
 
 #endif							/* MK_UNIT_H */
