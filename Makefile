@@ -24,6 +24,9 @@ CORE_OBJS = \
 	src/core/text_features.o \
 	src/core/textclf.o \
 	src/core/textclf_fit.o
+# ICU tokenization: no backend either, but ICU.
+TEXT_OBJS = \
+	src/text/tokenize.o
 MODEL_OBJS = \
 	src/model/codec.o \
 	src/model/encode.o \
@@ -32,6 +35,7 @@ MODEL_OBJS = \
 	src/model/format_write.o \
 	src/model/model.o
 SQL_OBJS = \
+	src/classify.o \
 	src/evaluate.o \
 	src/forecast.o \
 	src/kmeans_agg.o \
@@ -48,15 +52,18 @@ SQL_OBJS = \
 	src/segment.o \
 	src/scoring.o \
 	src/spi_scan.o \
+	src/text_features_sql.o \
+	src/tokenize_sql.o \
 	src/train.o \
 	src/train_common.o \
 	src/train_data.o \
 	src/train_forecast.o \
 	src/train_segment.o \
 	src/train_sequence.o \
-	src/train_tabular.o
+	src/train_tabular.o \
+	src/train_text.o
 
-OBJS = $(CORE_OBJS) $(MODEL_OBJS) $(SQL_OBJS)
+OBJS = $(CORE_OBJS) $(TEXT_OBJS) $(MODEL_OBJS) $(SQL_OBJS)
 
 DATA = sql/mktai--$(EXTVERSION).sql
 DOCS = README.md
@@ -70,13 +77,17 @@ REGRESS = \
 	kmeans \
 	segment \
 	sequence \
-	forecast
+	forecast \
+	tokenize \
+	text
 
 PG_CONFIG ?= pg_config
-PG_CPPFLAGS = -I$(srcdir)/src
+ICU_PKG_CFLAGS := $(shell pkg-config --cflags icu-uc icu-i18n)
+ICU_PKG_LIBS := $(shell pkg-config --libs icu-uc icu-i18n)
+PG_CPPFLAGS = -I$(srcdir)/src $(ICU_PKG_CFLAGS)
 PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
 	-Wno-missing-field-initializers
-SHLIB_LINK = -lopenblas -lm
+SHLIB_LINK = -lopenblas -lm $(ICU_PKG_LIBS)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
@@ -87,18 +98,21 @@ include $(PGXS)
 src/core/textclf.o: override CFLAGS += $(CFLAGS_VECTORIZE)
 
 # PGXS tracks no header dependencies; a changed header rebuilds everything.
-$(OBJS): $(wildcard src/*.h src/core/*.h src/model/*.h)
+$(OBJS): $(wildcard src/*.h src/core/*.h src/model/*.h src/text/*.h)
 
-# C unit tests of the core and the model format: no server needed, only
-# pg_crc32c from libpgport.
+# C unit tests of the core, the model format and the tokenizer: no server
+# needed, only pg_crc32c from libpgport, and ICU.
 PG_LIBDIR := $(shell $(PG_CONFIG) --pkglibdir)
 PG_INCLUDE_SERVER := $(shell $(PG_CONFIG) --includedir-server)
-UNIT_SRCS = $(CORE_OBJS:.o=.c) $(MODEL_OBJS:.o=.c) $(wildcard test/unit/*.c)
+UNIT_SRCS = $(CORE_OBJS:.o=.c) $(TEXT_OBJS:.o=.c) $(MODEL_OBJS:.o=.c) \
+	$(wildcard test/unit/*.c)
 UNIT_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-	-Wno-sign-compare -Isrc -I$(PG_INCLUDE_SERVER)
-UNIT_LIBS = $(PG_LIBDIR)/libpgcommon.a $(PG_LIBDIR)/libpgport.a -lopenblas -lm
+	-Wno-sign-compare -Isrc -I$(PG_INCLUDE_SERVER) $(ICU_PKG_CFLAGS)
+UNIT_LIBS = $(PG_LIBDIR)/libpgcommon.a $(PG_LIBDIR)/libpgport.a -lopenblas -lm \
+	$(ICU_PKG_LIBS)
 
-test/unit/run_unit: $(UNIT_SRCS) $(wildcard src/core/*.h src/model/*.h test/unit/*.h)
+test/unit/run_unit: $(UNIT_SRCS) $(wildcard src/core/*.h src/model/*.h src/text/*.h \
+		test/unit/*.h)
 	$(CC) $(UNIT_CFLAGS) -o $@ $(UNIT_SRCS) $(UNIT_LIBS)
 
 unittest: test/unit/run_unit
@@ -114,9 +128,10 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 600
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=all -Wall -Wno-ignored-attributes \
-	-Isrc -I$(PG_INCLUDE_SERVER)
-FUZZ_LIB_SRCS = $(CORE_OBJS:.o=.c) $(MODEL_OBJS:.o=.c) test/unit/unit_alloc.c
-FUZZ_DEPS = $(FUZZ_LIB_SRCS) $(wildcard src/core/*.h src/model/*.h)
+	-Isrc -I$(PG_INCLUDE_SERVER) $(ICU_PKG_CFLAGS)
+FUZZ_LIB_SRCS = $(CORE_OBJS:.o=.c) $(TEXT_OBJS:.o=.c) $(MODEL_OBJS:.o=.c) \
+	test/unit/unit_alloc.c
+FUZZ_DEPS = $(FUZZ_LIB_SRCS) $(wildcard src/core/*.h src/model/*.h src/text/*.h)
 
 test/fuzz/fuzz_model: test/fuzz/fuzz_model.c $(FUZZ_DEPS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ test/fuzz/fuzz_model.c $(FUZZ_LIB_SRCS) \

@@ -395,6 +395,40 @@ COMMENT ON FUNCTION mktai.forecast(text, integer, regclass) IS
     'training relation) with a forecast model, and their prediction interval';
 
 ------------------------------------------------------------------------------
+-- Text classification
+------------------------------------------------------------------------------
+
+-- mktai.tokenize(text, options): the tokens text classification works on.
+-- IMMUTABLE although ICU's data can change with its major version, as for
+-- to_tsvector(regconfig, text): indexes on it are rebuilt after an ICU
+-- upgrade (see doc/reference.md).
+CREATE FUNCTION mktai.tokenize(input text, options jsonb DEFAULT '{}')
+    RETURNS text[]
+    AS 'MODULE_PATHNAME', 'mktai_tokenize'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mktai.tokenize(text, jsonb) IS
+    'ICU tokens of a text: NFKC normalised, case folded words without '
+    'spaces and punctuation; options locale, cjk_ngrams, cjk_words, numbers, '
+    'emoji, max_bytes';
+
+CREATE FUNCTION mktai.classify(model text, document text) RETURNS text
+    AS 'MODULE_PATHNAME', 'mktai_classify'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mktai.classify(text, text) IS
+    'the most probable label of a text under a text classifier';
+CREATE FUNCTION mktai.classify_proba(model text, document text) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'mktai_classify_proba'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mktai.classify_proba(text, text) IS
+    'the probability of every label of a text classifier for a text, as jsonb';
+CREATE FUNCTION mktai.sentiment(model text, document text) RETURNS float8
+    AS 'MODULE_PATHNAME', 'mktai_sentiment'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mktai.sentiment(text, text) IS
+    'a score in [-1, 1] of a text under a binary text classifier: '
+    '2 p - 1, p the probability of its positive class';
+
+------------------------------------------------------------------------------
 -- Evaluation aggregates
 ------------------------------------------------------------------------------
 

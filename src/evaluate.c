@@ -172,6 +172,12 @@ mktai_evaluate(PG_FUNCTION_ARGS)
 	ev.relname = get_rel_name(relid);
 	ev.handle = ModelAcquire(name, CurrentMemoryContext);
 	model = &ev.handle->model;
+	if (model->task == MK_TASK_TEXT_CLASSIFICATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("mktai.evaluate() cannot score model \"%s\", a text classifier",
+						name),
+				 errhint("Compare mktai.classify() with the labels, or use mktai.auc() on mktai.sentiment().")));
 	if (model->task == MK_TASK_FORECAST)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),

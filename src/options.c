@@ -35,9 +35,11 @@ typedef enum OptionKind
 #define FOR_SEGMENTS	0x2		/* segmentation */
 #define FOR_SEQUENCES	0x4		/* sequence classification, regression */
 #define FOR_FORECAST	0x8
-#define FOR_LABELS		(FOR_SUPERVISED | FOR_SEQUENCES)
+#define FOR_TEXT		0x10	/* text classification */
+#define FOR_LABELS		(FOR_SUPERVISED | FOR_SEQUENCES | FOR_TEXT)
 #define FOR_RECURRENT	(FOR_SEQUENCES | FOR_FORECAST)
-#define FOR_ALL			(FOR_SUPERVISED | FOR_SEGMENTS | FOR_RECURRENT)
+#define FOR_COLUMNS		(FOR_SUPERVISED | FOR_SEGMENTS | FOR_RECURRENT)
+#define FOR_ALL			(FOR_COLUMNS | FOR_TEXT)
 
 typedef struct OptionDef
 {
@@ -53,26 +55,26 @@ typedef struct OptionDef
 #define OPT(field) offsetof(TrainOptions, field)
 
 static const OptionDef option_defs[] = {
-	{"features", OPT_NAMES, OPT(features), 0, 0, NULL, FOR_ALL},
-	{"exclude", OPT_NAMES, OPT(exclude), 0, 0, NULL, FOR_ALL},
-	{"hidden", OPT_WIDTHS, OPT(hidden), 1, 65536, NULL, FOR_ALL},
-	{"activation", OPT_STRING, OPT(activation), 0, 0, "relu,tanh,sigmoid", FOR_ALL},
-	{"dropout", OPT_REAL, OPT(dropout), 0, 0.9, NULL, FOR_ALL},
+	{"features", OPT_NAMES, OPT(features), 0, 0, NULL, FOR_COLUMNS},
+	{"exclude", OPT_NAMES, OPT(exclude), 0, 0, NULL, FOR_COLUMNS},
+	{"hidden", OPT_WIDTHS, OPT(hidden), 1, 65536, NULL, FOR_COLUMNS},
+	{"activation", OPT_STRING, OPT(activation), 0, 0, "relu,tanh,sigmoid", FOR_COLUMNS},
+	{"dropout", OPT_REAL, OPT(dropout), 0, 0.9, NULL, FOR_COLUMNS},
 	{"epochs", OPT_INT, OPT(epochs), 1, 100000, NULL, FOR_ALL},
-	{"batch_size", OPT_INT, OPT(batch_size), 1, 1048576, NULL, FOR_ALL},
+	{"batch_size", OPT_INT, OPT(batch_size), 1, 1048576, NULL, FOR_COLUMNS},
 	{"learning_rate", OPT_REAL, OPT(learning_rate), 1e-8, 10, NULL, FOR_ALL},
-	{"weight_decay", OPT_REAL, OPT(weight_decay), 0, 1, NULL, FOR_ALL},
-	{"optimizer", OPT_STRING, OPT(optimizer), 0, 0, "adam,sgd", FOR_ALL},
-	{"momentum", OPT_REAL, OPT(momentum), 0, 0.999, NULL, FOR_ALL},
+	{"weight_decay", OPT_REAL, OPT(weight_decay), 0, 1, NULL, FOR_COLUMNS},
+	{"optimizer", OPT_STRING, OPT(optimizer), 0, 0, "adam,sgd", FOR_COLUMNS},
+	{"momentum", OPT_REAL, OPT(momentum), 0, 0.999, NULL, FOR_COLUMNS},
 	{"validation_fraction", OPT_REAL, OPT(validation_fraction), 0, 0.5, NULL, FOR_ALL},
-	{"patience", OPT_INT, OPT(patience), 0, 100000, NULL, FOR_ALL},
+	{"patience", OPT_INT, OPT(patience), 0, 100000, NULL, FOR_COLUMNS},
 	{"seed", OPT_INT, OPT(seed), 0, PG_INT32_MAX, NULL, FOR_ALL},
 	{"class_weight", OPT_STRING, OPT(class_weight), 0, 0, "none,balanced", FOR_LABELS},
 	{"positive_class", OPT_STRING, OPT(positive_class), 0, 0, NULL, FOR_LABELS},
-	{"max_categories", OPT_INT, OPT(max_categories), 1, MK_MAX_CATEGORIES, NULL, FOR_ALL},
-	{"numeric_bins", OPT_INT, OPT(numeric_bins), 0, MK_MAX_EDGES + 1, NULL, FOR_ALL},
-	{"numeric_transform", OPT_STRING, OPT(numeric_transform), 0, 0, "none,log", FOR_ALL},
-	{"refit", OPT_BOOL, OPT(refit), 0, 0, NULL, FOR_SUPERVISED | FOR_FORECAST},
+	{"max_categories", OPT_INT, OPT(max_categories), 1, MK_MAX_CATEGORIES, NULL, FOR_COLUMNS},
+	{"numeric_bins", OPT_INT, OPT(numeric_bins), 0, MK_MAX_EDGES + 1, NULL, FOR_COLUMNS},
+	{"numeric_transform", OPT_STRING, OPT(numeric_transform), 0, 0, "none,log", FOR_COLUMNS},
+	{"refit", OPT_BOOL, OPT(refit), 0, 0, NULL, FOR_SUPERVISED | FOR_FORECAST | FOR_TEXT},
 	{"method", OPT_STRING, OPT(method), 0, 0, "autoencoder,kmeans", FOR_SEGMENTS},
 	{"k", OPT_INT, OPT(k), 0, MK_MAX_SEGMENTS, NULL, FOR_SEGMENTS},
 	{"k_min", OPT_INT, OPT(k_min), 2, MK_MAX_SEGMENTS, NULL, FOR_SEGMENTS},
@@ -92,6 +94,18 @@ static const OptionDef option_defs[] = {
 	{"horizon", OPT_INT, OPT(horizon), 1, MK_MAX_HORIZON, NULL, FOR_FORECAST},
 	{"level", OPT_REAL, OPT(level), 0.01, 0.99, NULL, FOR_FORECAST},
 	{"loss", OPT_STRING, OPT(loss), 0, 0, "mae,mse", FOR_FORECAST},
+	{"text", OPT_STRING, OPT(text), 0, 0, NULL, FOR_TEXT},
+	{"dim", OPT_INT, OPT(dim), 1, MK_TEXT_MAX_DIM, NULL, FOR_TEXT},
+	{"buckets", OPT_INT, OPT(buckets), 1, MK_TEXT_MAX_BUCKETS, NULL, FOR_TEXT},
+	{"word_ngrams", OPT_INT, OPT(word_ngrams), 1, MK_TEXT_MAX_WORD_NGRAMS, NULL, FOR_TEXT},
+	{"char_min", OPT_INT, OPT(char_min), 0, MK_TEXT_MAX_CHAR_NGRAM, NULL, FOR_TEXT},
+	{"char_max", OPT_INT, OPT(char_max), 0, MK_TEXT_MAX_CHAR_NGRAM, NULL, FOR_TEXT},
+	{"locale", OPT_STRING, OPT(locale), 0, 0, NULL, FOR_TEXT},
+	{"cjk_ngrams", OPT_INT, OPT(cjk_ngrams), 0, MK_TOKENIZE_MAX_NGRAM, NULL, FOR_TEXT},
+	{"cjk_words", OPT_BOOL, OPT(cjk_words), 0, 0, NULL, FOR_TEXT},
+	{"numbers", OPT_BOOL, OPT(numbers), 0, 0, NULL, FOR_TEXT},
+	{"emoji", OPT_BOOL, OPT(emoji), 0, 0, NULL, FOR_TEXT},
+	{"max_bytes", OPT_INT, OPT(max_bytes), 1, MK_TOKENIZE_MAX_BYTES_LIMIT, NULL, FOR_TEXT},
 	{"deploy", OPT_BOOL, OPT(deploy), 0, 0, NULL, FOR_ALL},
 };
 
@@ -143,6 +157,25 @@ SetDefaultOptions(TrainOptions *opts, MkTask task)
 	opts->horizon = 14;
 	opts->level = 0.9;
 	opts->loss = "mae";
+	opts->text = NULL;
+	opts->dim = MK_TEXT_DEFAULT_DIM;
+	opts->buckets = 1 << 18;
+	opts->word_ngrams = 2;
+	opts->char_min = 0;
+	opts->char_max = 0;
+	opts->locale = "";
+	opts->cjk_ngrams = 1;
+	opts->cjk_words = true;
+	opts->numbers = true;
+	opts->emoji = true;
+	opts->max_bytes = MK_TOKENIZE_DEFAULT_MAX_BYTES;
+	if (task == MK_TASK_TEXT_CLASSIFICATION)
+	{
+		/* fastText's supervised defaults but a held-out tenth for metrics */
+		opts->epochs = MK_TEXT_DEFAULT_EPOCHS;
+		opts->learning_rate = MK_TEXT_DEFAULT_LEARNING_RATE;
+		opts->validation_fraction = 0.1;
+	}
 	if (task == MK_TASK_FORECAST)
 	{
 		/*
@@ -199,6 +232,8 @@ TaskName(MkTask task)
 			return "sequence_regression";
 		case MK_TASK_FORECAST:
 			return "forecast";
+		case MK_TASK_TEXT_CLASSIFICATION:
+			return "text_classification";
 		default:
 			return "classification";
 	}
@@ -217,6 +252,8 @@ TaskFlag(const TrainOptions *opts)
 			return FOR_SEQUENCES;
 		case MK_TASK_FORECAST:
 			return FOR_FORECAST;
+		case MK_TASK_TEXT_CLASSIFICATION:
+			return FOR_TEXT;
 		default:
 			return FOR_SUPERVISED;
 	}
@@ -429,6 +466,17 @@ ParseTrainOptions(Jsonb *options, MkTask task, TrainOptions *opts)
 				 errmsg("task %s needs the options \"entity\" and \"order\"",
 						TaskName(task)),
 				 errhint("For example: '{\"entity\": \"customer_id\", \"order\": \"month\"}'.")));
+	if (task == MK_TASK_TEXT_CLASSIFICATION && opts->text == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("task text_classification needs the option \"text\""),
+				 errhint("Name the text column, e.g. '{\"text\": \"review\"}'.")));
+	if (opts->char_min > opts->char_max || (opts->char_min == 0) != (opts->char_max == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("options \"char_min\" (%d) and \"char_max\" (%d) do not make a range",
+						opts->char_min, opts->char_max),
+				 errhint("Give both, with char_min <= char_max, or neither.")));
 	if (task == MK_TASK_FORECAST && opts->order == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

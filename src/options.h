@@ -57,6 +57,18 @@ typedef struct TrainOptions
 	int			horizon;		/* forecast: steps predicted */
 	double		level;			/* forecast: prediction interval coverage */
 	char	   *loss;			/* forecast: mae (the median) or mse (the mean) */
+	char	   *text;			/* text: the column of documents */
+	int			dim;			/* text: embedding width */
+	int			buckets;		/* text: hashed feature rows */
+	int			word_ngrams;	/* text: longest word n-gram */
+	int			char_min;		/* text: character n-grams, 0 = none */
+	int			char_max;
+	char	   *locale;			/* text: tokenizer locale, "" = root */
+	int			cjk_ngrams;		/* text: CJK character n-grams, 0 = none */
+	bool		cjk_words;		/* text: ICU's dictionary words in CJK */
+	bool		numbers;		/* text: digit tokens kept */
+	bool		emoji;			/* text: emoji tokens kept */
+	int			max_bytes;		/* text: documents cut at this many bytes */
 	MkTask		task;			/* which task's options these are */
 	bool		refit;			/* retrain on all rows for the best epoch count */
 	bool		deploy;

@@ -31,6 +31,9 @@ ScoreArgument(FunctionCallInfo fcinfo, ScoreState **statep, const char *function
 				  "Use mktai.segment(), mktai.encode() or mktai.reconstruction_error().");
 	if (model->task == MK_TASK_FORECAST)
 		WrongTask(state, function, "Use mktai.forecast(model, horizon).");
+	if (model->task == MK_TASK_TEXT_CLASSIFICATION)
+		WrongTask(state, function,
+				  "Use mktai.classify(), mktai.classify_proba() or mktai.sentiment() on the text.");
 	if (model->rnn.n_layers > 0)
 		WrongTask(state, function,
 				  "Use the aggregate mktai.predict_sequence(model, row ORDER BY ...).");

@@ -15,6 +15,7 @@
 #include "model/encode.h"
 #include "scoring.h"
 #include "score_state.h"
+#include "text_features_sql.h"
 
 /* True when the text Datum name equals the state's model name. */
 static bool
@@ -55,6 +56,14 @@ GetScoreState(FunctionCallInfo fcinfo)
 		state->groups = palloc(sizeof(MkReconGroup) * 3 * model->prep.n_columns);
 		state->n_groups = mk_recon_groups(&model->prep, state->groups);
 	}
+	if (model->task == MK_TASK_TEXT_CLASSIFICATION)
+	{
+		state->doc = palloc(sizeof(DocumentBuffers));
+		InitDocumentBuffers(state->doc, mcxt);
+		state->probs = palloc(sizeof(float) * model->text.cfg.n_classes);
+		state->text_scratch = palloc(sizeof(float) *
+									 mk_text_scratch_size(&model->text.cfg));
+	}
 	MemoryContextSwitchTo(old);
 	fcinfo->flinfo->fn_extra = state;
 	return state;
@@ -90,6 +99,11 @@ DescribeModel(const MkModel *model)
 			return "a sequence regression model";
 		case MK_TASK_FORECAST:
 			return "a forecast model";
+		case MK_TASK_TEXT_CLASSIFICATION:
+			return model->target.n_classes > 2 ?
+				psprintf("a text classifier with %d classes",
+						 model->target.n_classes) :
+				"a binary text classifier";
 		default:
 			return model->target.n_classes > 2 ?
 				psprintf("a classification model with %d classes",

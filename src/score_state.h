@@ -27,6 +27,9 @@ typedef struct ScoreState
 	MkMlpActs  *decoder_acts;	/* an autoencoder's decoder, one row */
 	MkReconGroup *groups;		/* an autoencoder's reconstruction groups */
 	int			n_groups;
+	struct DocumentBuffers *doc;	/* a text classifier's token and id buffers */
+	float	   *probs;			/* a text classifier's class probabilities */
+	float	   *text_scratch;	/* mk_text_scratch_size() floats */
 } ScoreState;
 
 /*

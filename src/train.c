@@ -30,6 +30,7 @@
 #include "train_forecast.h"
 #include "train_sequence.h"
 #include "train_tabular.h"
+#include "train_text.h"
 
 /* A task by name, or an ERROR listing the known ones. */
 static MkTask
@@ -47,11 +48,13 @@ ParseTask(const char *name)
 		return MK_TASK_SEQUENCE_REGRESSION;
 	if (strcmp(name, "forecast") == 0)
 		return MK_TASK_FORECAST;
+	if (strcmp(name, "text_classification") == 0)
+		return MK_TASK_TEXT_CLASSIFICATION;
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("unknown task \"%s\"", name),
 			 errhint("Valid tasks are %s.", "classification, regression, segmentation, "
-					 "sequence_classification, sequence_regression and forecast")));
+					 "sequence_classification, sequence_regression, forecast and text_classification")));
 }
 
 
@@ -75,6 +78,7 @@ TargetUseOf(MkTask task)
 	{
 		case MK_TASK_CLASSIFICATION:
 		case MK_TASK_SEQUENCE_CLASSIFICATION:
+		case MK_TASK_TEXT_CLASSIFICATION:
 			return TARGET_CLASSES;
 		case MK_TASK_REGRESSION:
 		case MK_TASK_SEQUENCE_REGRESSION:
@@ -193,6 +197,8 @@ TrainAndStore(FunctionCallInfo fcinfo, const char *name, const char *task_name,
 								  AccessShareLock, false);
 		opts.labels = QualifiedRelationName(labels);	/* as the spec keeps it */
 	}
+	if (task == MK_TASK_TEXT_CLASSIFICATION)
+		opts.features = list_make1(opts.text);	/* its one input */
 	table = ReadTrainingData(relid, target, TargetUseOf(task),
 							 opts.features, opts.exclude,
 							 task == MK_TASK_FORECAST ? opts.series : opts.entity,
@@ -206,6 +212,8 @@ TrainAndStore(FunctionCallInfo fcinfo, const char *name, const char *task_name,
 		TrainSequences(&model, &metrics, table, &opts, task);
 	else if (task == MK_TASK_FORECAST)
 		TrainForecast(&model, &metrics, table, &opts);
+	else if (task == MK_TASK_TEXT_CLASSIFICATION)
+		TrainText(&model, &metrics, table, &opts);
 	else
 		TrainTabular(&model, &metrics, table, &opts, task);
 	spec = BuildSpec(TaskName(task), relid, target, &opts);
@@ -310,6 +318,9 @@ CheckModelEncoding(const MkModel *model)
 	for (int i = 0; i < 2; i++)
 		(void) pg_verifymbstr(texts[i], strlen(texts[i]), false);
 	(void) pg_verifymbstr(target->name, strlen(target->name), false);
+	if (model->task == MK_TASK_TEXT_CLASSIFICATION)
+		(void) pg_verifymbstr(model->text.column, strlen(model->text.column),
+							  false);
 	if (model->task == MK_TASK_FORECAST)
 	{
 		(void) pg_verifymbstr(model->forecast.series,

@@ -611,7 +611,8 @@ ReadTrainingData(Oid relid, const char *target, TargetUse use, List *features,
 		relation_close(lrel, NoLock);
 	FetchRows(table, sql);
 
-	WarnIdentifiers(table);
+	if (features == NIL)		/* columns named one by one were meant */
+		WarnIdentifiers(table);
 	if (table->n_rows == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),

@@ -28,6 +28,7 @@
  *					which has no network
  *	"segments"		blob, MkSegments without its centres; segmentation
  *	"forecast"		blob, MkForecast; forecast
+ *	"text"			blob, MkText; text classification
  *	"rnn<l>.weight_ih" [G*H, C_l], "rnn<l>.weight_hh" [G*H, H],
  *	"rnn<l>.bias_ih" [G*H] and "rnn<l>.bias_hh" [G*H], for each layer l
  *					of the "rnn" encoder (shapes as in recurrent.h: G gates,
@@ -38,6 +39,9 @@
  *	"decoder<i>.weight" and "decoder<i>.bias", likewise for each layer of
  *					an autoencoder's decoder
  *	"centroids"		[k, dim], the segment centres; segmentation
+ *	"embedding" [V, D], "text.weight" [O, D], "text.bias" [O]: a text
+ *					classifier's parameters (textclf.h: V buckets, D
+ *					dimensions, O outputs)
  *	"spec", "metrics"	JSON text, stored without interpretation; every
  *					model
  *
@@ -46,7 +50,8 @@
  * prep, target, rnn, mlp, the recurrent layers, the head's dense layers,
  * spec and metrics; a forecast the same plus forecast; an autoencoder
  * segmentation prep, mlp, segments, dense and decoder layers, centroids,
- * spec and metrics; a k-means segmentation
+ * spec and metrics; a text classifier prep (with no columns), target,
+ * text, its three tensors, spec and metrics; a k-means segmentation
  * prep, segments, centroids, spec and metrics.  The task in the header and
  * the method in "segments" say which set to expect.  The configuration
  * blobs all come before the tensors they shape, and the recurrent layers
@@ -71,6 +76,10 @@
  *	forecast	string series (may be empty), string order, int32 horizon,
  *			int32 context, float64 level, float64 lower[horizon],
  *			float64 upper[horizon]
+ *	text	string column, string locale, uint8 cjk_ngrams, uint8 cjk_words,
+ *			uint8 numbers, uint8 emoji (flags, 0 or 1), uint32 max_bytes,
+ *			int32 buckets, uint8 word_ngrams, uint8 char_min, uint8
+ *			char_max, int32 dim, int32 n_classes, uint8 loss
  *
  * The encoding is canonical: a model has exactly one byte form, so writing
  * what the reader accepts gives back the same bytes (the fuzzer checks it).
@@ -113,6 +122,14 @@ mk_section_name(int sec, char *buf)
 			return "segments";
 		case SEC_FORECAST:
 			return "forecast";
+		case SEC_TEXT:
+			return "text";
+		case SEC_EMBEDDING:
+			return "embedding";
+		case SEC_TEXT_WEIGHT:
+			return "text.weight";
+		case SEC_TEXT_BIAS:
+			return "text.bias";
 		case SEC_CENTROIDS:
 			return "centroids";
 		case SEC_SPEC:

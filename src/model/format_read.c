@@ -105,7 +105,7 @@ read_header(MkReader *r, const uint8_t *data, size_t len, MkTask *task)
 
 	task_code = mk_get_u32(data + 12);
 	if (task_code < MK_TASK_CLASSIFICATION ||
-		task_code > MK_TASK_FORECAST)
+		task_code > MK_TASK_TEXT_CLASSIFICATION)
 		return mk_rd_fail(r, "unknown task %u", task_code);
 	*task = (MkTask) task_code;
 
@@ -257,7 +257,15 @@ section_unneeded(int sec, const MkLayout *lay, char *buf, size_t size)
 		case SEC_RNN:
 			return lay->n_rnn > 0 ? NULL : "only a sequence model has one";
 		case SEC_MLP:
+			if (lay->task == MK_TASK_TEXT_CLASSIFICATION)
+				return "a text classifier has no dense network";
 			return kmeans ? "a k-means model has no network" : NULL;
+		case SEC_TEXT:
+		case SEC_EMBEDDING:
+		case SEC_TEXT_WEIGHT:
+		case SEC_TEXT_BIAS:
+			return lay->task == MK_TASK_TEXT_CLASSIFICATION ? NULL :
+				"only a text classifier has one";
 		case SEC_SEGMENTS:
 		case SEC_CENTROIDS:
 			return segmentation ? NULL : "only a segmentation model has one";
@@ -528,6 +536,61 @@ read_forecast(MkReader *r, MkForecast *fc)
 }
 
 /*
+ * Decodes the "text" blob and checks the classifier's configuration, which
+ * sets the shapes of its tensors; mk_model_check() vets the rest.
+ */
+static bool
+read_text_config(MkReader *r, MkText *text)
+{
+	char	   *locale = NULL;
+	uint8_t		cjk_ngrams,
+				cjk_words,
+				numbers,
+				emoji,
+				word_ngrams,
+				char_min,
+				char_max,
+				loss;
+	uint32_t	max_bytes;
+	const char *err;
+
+	if (!mk_rd_string(r, &text->column) || !mk_rd_string(r, &locale))
+	{
+		mk_free(locale);
+		return false;
+	}
+	if (strlen(locale) >= MK_TOKENIZE_LOCALE_LEN)
+	{
+		mk_free(locale);
+		return mk_rd_fail(r, "tokenizer locale longer than %d bytes",
+						  MK_TOKENIZE_LOCALE_LEN - 1);
+	}
+	strcpy(text->tokenize.locale, locale);
+	mk_free(locale);
+	if (!mk_rd_u8(r, &cjk_ngrams) || !mk_rd_u8(r, &cjk_words) ||
+		!mk_rd_u8(r, &numbers) || !mk_rd_u8(r, &emoji) ||
+		!mk_rd_u32(r, &max_bytes) || !mk_rd_i32(r, &text->cfg.feat.buckets) ||
+		!mk_rd_u8(r, &word_ngrams) || !mk_rd_u8(r, &char_min) ||
+		!mk_rd_u8(r, &char_max) || !mk_rd_i32(r, &text->cfg.dim) ||
+		!mk_rd_i32(r, &text->cfg.n_classes) || !mk_rd_u8(r, &loss))
+		return false;
+	if (cjk_words > 1 || numbers > 1 || emoji > 1)
+		return mk_rd_fail(r, "tokenizer flags must be 0 or 1");
+	text->tokenize.cjk_ngrams = cjk_ngrams;
+	text->tokenize.cjk_words = cjk_words;
+	text->tokenize.numbers = numbers;
+	text->tokenize.emoji = emoji;
+	text->tokenize.max_bytes = max_bytes;
+	text->cfg.feat.word_ngrams = word_ngrams;
+	text->cfg.feat.char_min = char_min;
+	text->cfg.feat.char_max = char_max;
+	text->cfg.loss = (MkLossKind) loss;
+	if ((err = mk_text_config_error(&text->cfg)) != NULL)
+		return mk_rd_fail(r, "invalid text classifier configuration: %s", err);
+	return mk_rd_blob_end(r);
+}
+
+/*
  * Reads the blobs that say which other sections to expect into m and
  * lay: "rnn" for a sequence task, "segments" for a segmentation, then
  * "mlp" unless it is k-means.
@@ -539,6 +602,13 @@ read_layout(MkReader *r, const MkSection *secs, MkModel *m, MkLayout *lay)
 
 	memset(lay, 0, sizeof(*lay));
 	lay->task = m->task;
+	if (m->task == MK_TASK_TEXT_CLASSIFICATION)
+	{
+		if (!secs[SEC_TEXT].present)
+			return mk_rd_fail(r, "missing section \"text\"");
+		blob = rd_blob(r, &secs[SEC_TEXT], "text");
+		return read_text_config(&blob, &m->text);
+	}
 	if (is_sequence_task(m->task))
 	{
 		if (!secs[SEC_RNN].present)
@@ -731,7 +801,7 @@ copy_rnn_layers(const MkSection *secs, const MkRnnConfig *cfg, float *block)
  * bounded by the input.  A k-means model has no layers, and no block.
  */
 static bool
-read_params(MkReader *r, const MkSection *secs, MkModel *m)
+read_network_params(MkReader *r, const MkSection *secs, MkModel *m)
 {
 	const MkMlpConfig *decoder = &m->segments.decoder;
 	size_t		n_rnn;
@@ -752,6 +822,44 @@ read_params(MkReader *r, const MkSection *secs, MkModel *m)
 	copy_layers(secs, &m->mlp, SEC_DENSE, m->params + n_rnn);
 	copy_layers(secs, decoder, SEC_DECODER, m->params + n_rnn + n_net);
 	return true;
+}
+
+
+/*
+ * Checks a text classifier's three tensors against its configuration,
+ * then copies them into one parameter block bound by mk_text_bind.
+ */
+static bool
+read_text_params(MkReader *r, const MkSection *secs, MkModel *m)
+{
+	const MkTextConfig *cfg = &m->text.cfg;
+	uint32_t	dims[2];
+	MkTextParams p;
+
+	dims[0] = (uint32_t) cfg->feat.buckets;
+	dims[1] = (uint32_t) cfg->dim;
+	if (!check_shape(r, secs, SEC_EMBEDDING, 2, dims))
+		return false;
+	dims[0] = (uint32_t) mk_text_num_outputs(cfg);
+	if (!check_shape(r, secs, SEC_TEXT_WEIGHT, 2, dims) ||
+		!check_shape(r, secs, SEC_TEXT_BIAS, 1, dims))
+		return false;
+	/* every tensor is present in the input, so the block is bounded */
+	m->params = mk_alloc(mk_mul_size(mk_text_num_params(cfg), sizeof(float)));
+	mk_text_bind(&p, m->params, cfg);
+	copy_floats(p.embed, secs[SEC_EMBEDDING].data, secs[SEC_EMBEDDING].len / 4);
+	copy_floats(p.weight, secs[SEC_TEXT_WEIGHT].data, secs[SEC_TEXT_WEIGHT].len / 4);
+	copy_floats(p.bias, secs[SEC_TEXT_BIAS].data, secs[SEC_TEXT_BIAS].len / 4);
+	return true;
+}
+
+/* Reads the parameters of a model, whatever its kind. */
+static bool
+read_params(MkReader *r, const MkSection *secs, MkModel *m)
+{
+	if (m->task == MK_TASK_TEXT_CLASSIFICATION)
+		return read_text_params(r, secs, m);
+	return read_network_params(r, secs, m);
 }
 
 /* Checks the "centroids" tensor's shape against k and dim, then copies it. */

@@ -188,6 +188,45 @@ wr_forecast(MkWriter *w, const MkForecast *fc)
 	wr_blob_end(w, start);
 }
 
+/* Appends the "text" section. */
+static void
+wr_text_config(MkWriter *w, const MkText *text)
+{
+	size_t		start = wr_blob_begin(w, "text");
+
+	mk_wr_string(w, text->column);
+	mk_wr_string(w, text->tokenize.locale);
+	mk_wr_u8(w, (uint8_t) text->tokenize.cjk_ngrams);
+	mk_wr_u8(w, text->tokenize.cjk_words ? 1 : 0);
+	mk_wr_u8(w, text->tokenize.numbers ? 1 : 0);
+	mk_wr_u8(w, text->tokenize.emoji ? 1 : 0);
+	mk_wr_u32(w, (uint32_t) text->tokenize.max_bytes);
+	mk_wr_i32(w, text->cfg.feat.buckets);
+	mk_wr_u8(w, (uint8_t) text->cfg.feat.word_ngrams);
+	mk_wr_u8(w, (uint8_t) text->cfg.feat.char_min);
+	mk_wr_u8(w, (uint8_t) text->cfg.feat.char_max);
+	mk_wr_i32(w, text->cfg.dim);
+	mk_wr_i32(w, text->cfg.n_classes);
+	mk_wr_u8(w, (uint8_t) text->cfg.loss);
+	wr_blob_end(w, start);
+}
+
+/* Appends a text classifier's three tensors, from its parameter block. */
+static void
+wr_text_tensors(MkWriter *w, const MkTextConfig *cfg, float *block)
+{
+	MkTextParams p;
+	uint32_t	dims[2];
+
+	mk_text_bind(&p, block, cfg);
+	dims[0] = (uint32_t) cfg->feat.buckets;
+	dims[1] = (uint32_t) cfg->dim;
+	wr_tensor(w, "embedding", 2, dims, p.embed);
+	dims[0] = (uint32_t) mk_text_num_outputs(cfg);
+	wr_tensor(w, "text.weight", 2, dims, p.weight);
+	wr_tensor(w, "text.bias", 1, dims, p.bias);
+}
+
 /*
  * Appends one tensor section per weight matrix and bias vector of the
  * network cfg, whose parameters are at block, naming them from section
@@ -261,6 +300,13 @@ wr_task(MkWriter *w, const MkModel *model)
 	size_t		n_rnn = sequence ? mk_rnn_num_params(&model->rnn) : 0;
 	uint32_t	dims[2];
 
+	if (model->task == MK_TASK_TEXT_CLASSIFICATION)
+	{
+		wr_target(w, &model->target);
+		wr_text_config(w, &model->text);
+		wr_text_tensors(w, &model->text.cfg, model->params);
+		return;
+	}
 	if (model->task != MK_TASK_SEGMENTATION)
 	{
 		wr_target(w, &model->target);

@@ -51,7 +51,8 @@ static bool
 is_classifier(MkTask task)
 {
 	return task == MK_TASK_CLASSIFICATION ||
-		task == MK_TASK_SEQUENCE_CLASSIFICATION;
+		task == MK_TASK_SEQUENCE_CLASSIFICATION ||
+		task == MK_TASK_TEXT_CLASSIFICATION;
 }
 
 /* True for the tasks whose model has a recurrent encoder. */
@@ -80,6 +81,8 @@ task_name(MkTask task)
 			return "sequence regression";
 		case MK_TASK_FORECAST:
 			return "forecast";
+		case MK_TASK_TEXT_CLASSIFICATION:
+			return "text classification";
 	}
 	return "unknown";
 }
@@ -216,7 +219,8 @@ check_column(const MkColumn *col, int index)
 
 /*
  * Checks every column, the offsets they fill, and that names are unique;
- * min_columns is 0 for a forecast, whose target may be its only input.
+ * min_columns is 0 for a forecast, whose target may be its only input,
+ * and for a text classifier, which has none.
  */
 static const char *
 check_prep(const MkPrep *prep, int min_columns)
@@ -574,6 +578,54 @@ check_forecast(const MkModel *model)
 	return NULL;
 }
 
+/* True when a text configuration is all zero, as a non-text model's must be. */
+static bool
+text_is_zero(const MkText *text)
+{
+	static const MkText zero;
+
+	return text->column == NULL &&
+		memcmp(&text->tokenize, &zero.tokenize, sizeof(zero.tokenize)) == 0 &&
+		memcmp(&text->cfg, &zero.cfg, sizeof(zero.cfg)) == 0;
+}
+
+/*
+ * Checks a text classifier: the tokenizer's options, the feature and
+ * network configuration against the classes, no columns, no other
+ * network, and finite parameters.
+ */
+static const char *
+check_text(const MkModel *model)
+{
+	const MkText *text = &model->text;
+	const char *err;
+
+	if ((err = text_error(text->column, false)) != NULL)
+		return check_fail("text column name %s", err);
+	if (memchr(text->tokenize.locale, '\0', MK_TOKENIZE_LOCALE_LEN) == NULL)
+		return "tokenizer locale is not terminated";
+	if (text->tokenize.cjk_ngrams < 0 ||
+		text->tokenize.cjk_ngrams > MK_TOKENIZE_MAX_NGRAM)
+		return check_fail("CJK n-grams of %d characters (0 to %d allowed)",
+						  text->tokenize.cjk_ngrams, MK_TOKENIZE_MAX_NGRAM);
+	if (text->tokenize.max_bytes < 1 ||
+		text->tokenize.max_bytes > MK_TOKENIZE_MAX_BYTES_LIMIT)
+		return check_fail("text limit of %zu bytes (1 to %d allowed)",
+						  text->tokenize.max_bytes, MK_TOKENIZE_MAX_BYTES_LIMIT);
+	if ((err = mk_text_config_error(&text->cfg)) != NULL)
+		return check_fail("text classifier: %s", err);
+	if (text->cfg.n_classes != model->target.n_classes)
+		return check_fail("text classifier of %d classes, but the target has %d",
+						  text->cfg.n_classes, (int) model->target.n_classes);
+	if ((text->cfg.loss == MK_LOSS_BCE) != (text->cfg.n_classes == 2))
+		return "a text classifier has a sigmoid output exactly when it has two classes";
+	if (model->prep.n_columns != 0)
+		return "text classifier has input columns (must have none)";
+	if (!config_is_zero(&model->mlp))
+		return "text classifier has a dense network (must be all zero)";
+	return check_params(model->params, mk_text_num_params(&text->cfg));
+}
+
 /*
  * Checks a classification or regression, plain or of sequences, or a
  * forecast: target, network (and recurrent encoder), no segments.
@@ -588,7 +640,11 @@ check_predictor(const MkModel *model)
 	if (model->task == MK_TASK_FORECAST &&
 		(err = check_forecast(model)) != NULL)
 		return err;
-	if ((err = check_network(model)) != NULL)
+	if (model->task == MK_TASK_TEXT_CLASSIFICATION)
+		err = check_text(model);
+	else
+		err = check_network(model);
+	if (err != NULL)
 		return err;
 	if (!segments_is_zero(&model->segments))
 		return check_fail("%s model has segments (must be all zero)",
@@ -606,10 +662,11 @@ mk_model_check(const MkModel *model)
 	const char *err;
 
 	if (model->task < MK_TASK_CLASSIFICATION ||
-		model->task > MK_TASK_FORECAST)
+		model->task > MK_TASK_TEXT_CLASSIFICATION)
 		return check_fail("unknown task %d", (int) model->task);
 	if ((err = check_prep(&model->prep,
-						  model->task == MK_TASK_FORECAST ? 0 : 1)) != NULL)
+						  model->task == MK_TASK_FORECAST ||
+						  model->task == MK_TASK_TEXT_CLASSIFICATION ? 0 : 1)) != NULL)
 		return err;
 	if (model->task == MK_TASK_SEGMENTATION)
 		err = check_segmentation(model);
@@ -619,6 +676,9 @@ mk_model_check(const MkModel *model)
 		return err;
 	if (!is_sequence(model->task) && !rnn_is_zero(&model->rnn))
 		return check_fail("%s model has a recurrent encoder (must be all zero)",
+						  task_name(model->task));
+	if (model->task != MK_TASK_TEXT_CLASSIFICATION && !text_is_zero(&model->text))
+		return check_fail("%s model has a text configuration (must be all zero)",
 						  task_name(model->task));
 	if (model->task != MK_TASK_FORECAST && !forecast_is_zero(&model->forecast))
 		return check_fail("%s model has a forecast configuration (must be all zero)",
@@ -673,6 +733,7 @@ mk_model_free(MkModel *model)
 	mk_free(model->forecast.order);
 	mk_free(model->forecast.lower);
 	mk_free(model->forecast.upper);
+	mk_free(model->text.column);
 	mk_free(model->spec_json);
 	mk_free(model->metrics_json);
 	memset(model, 0, sizeof(*model));

@@ -21,6 +21,8 @@
 
 #include "../core/mlp.h"
 #include "../core/recurrent.h"
+#include "../core/textclf.h"
+#include "../text/tokenize.h"
 
 #define MK_MODEL_MAGIC "MKTAIMDL"
 #define MK_MODEL_FORMAT_VERSION 1
@@ -40,7 +42,8 @@ typedef enum MkTask
 	MK_TASK_SEGMENTATION = 3,
 	MK_TASK_SEQUENCE_CLASSIFICATION = 4,
 	MK_TASK_SEQUENCE_REGRESSION = 5,
-	MK_TASK_FORECAST = 6
+	MK_TASK_FORECAST = 6,
+	MK_TASK_TEXT_CLASSIFICATION = 7
 } MkTask;
 
 /* Most segments a segmentation model may have. */
@@ -163,6 +166,18 @@ typedef struct MkForecast
 	double	   *upper;			/* [horizon] */
 } MkForecast;
 
+/*
+ * A text classifier: the tokenizer's options, and the hashed features and
+ * embedding bag of cfg (textclf.h), whose n_classes is the target's.
+ * column names the text column it was trained on; scoring takes any text.
+ */
+typedef struct MkText
+{
+	char	   *column;
+	MkTokenizeOptions tokenize;
+	MkTextConfig cfg;
+} MkText;
+
 typedef struct MkModel
 {
 	MkTask		task;
@@ -185,6 +200,9 @@ typedef struct MkModel
 	 */
 	MkRnnConfig rnn;
 	MkForecast	forecast;		/* forecast only */
+	MkText		text;			/* text classification only: params holds
+								 * mk_text_num_params(&text.cfg) floats;
+								 * prep has no columns, mlp and rnn are zero */
 	char	   *spec_json;		/* NUL-terminated; opaque here */
 	char	   *metrics_json;	/* NUL-terminated; opaque here */
 } MkModel;

@@ -80,6 +80,7 @@ main(void)
 	test_sequence();
 	test_text_features();
 	test_textclf();
+	test_tokenize();
 
 	printf("1..%d\n", checks_run);
 	printf("unit: %d passed, %d failed\n", checks_run - checks_failed,

@@ -839,9 +839,9 @@ test_header_errors(const uint8_t *good, size_t len, uint8_t *buf)
 				 "format version 7");
 
 	memcpy(buf, good, len);
-	put_le32(buf + TASK_AT, 7);
+	put_le32(buf + TASK_AT, 8);
 	reseal(buf, len);
-	expect_error(buf, len, "unknown task 7", "task 7");
+	expect_error(buf, len, "unknown task 8", "task 8");
 
 	memcpy(buf, good, len);
 	put_le32(buf + TASK_AT, 0);
@@ -1537,8 +1537,8 @@ test_check_target(void)
 	MkModel		m;
 
 	make_model(&m, TEST_BINARY);
-	m.task = 7;
-	expect_invalid(&m, "unknown task 7", "an unknown task");
+	m.task = 8;
+	expect_invalid(&m, "unknown task 8", "an unknown task");
 	m.task = MK_TASK_CLASSIFICATION;
 	m.target.name[0] = '\0';
 	expect_invalid(&m, "target name is empty", "an empty target name");
@@ -2524,8 +2524,8 @@ test_check_no_rnn(void)
 	expect_invalid(&m, "recurrent encoder: unknown recurrent cell",
 				   "a classifier relabelled a sequence classifier");
 	m.task = MK_TASK_CLASSIFICATION;
-	m.task = 7;
-	expect_invalid(&m, "unknown task 7", "task 7");
+	m.task = 8;
+	expect_invalid(&m, "unknown task 8", "task 8");
 	m.task = 0;
 	expect_invalid(&m, "unknown task 0", "task 0");
 	m.task = MK_TASK_CLASSIFICATION;
