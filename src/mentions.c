@@ -11,9 +11,9 @@
  *
  * Chinese, Japanese and Korean are matched character by character (the
  * options cjk_ngrams 1, cjk_words false): ICU's dictionary may split an
- * alias alone differently from the same characters in a sentence, so
- * dictionary words would miss "苹果" in "我买了苹果手机" whenever the
- * dictionary reads "果手" or "苹果手机" as a word there.
+ * alias alone differently from the same characters in a sentence.  It
+ * reads "在京东上买" as "在京 东 上 买", so dictionary words would miss
+ * the alias "京东" there.
  *
  * Two variants of a document token count as the alias token they wrap,
  * because ICU keeps them as one word: a social handle "@huawei" for the
@@ -141,6 +141,7 @@ AddAlias(MentionCache *cache, int brand, const char *label,
 				 errmsg("alias \"%s\" of brand \"%s\" has no words",
 						text_to_cstring(value), label),
 				 errhint("An alias needs letters, digits or emoji; spaces and punctuation alone match nothing.")));
+	pfree(value);
 	tokens = palloc(sizeof(char *) * list.count);
 	lengths = palloc(sizeof(size_t) * list.count);
 	for (int i = 0; i < list.count; i++)
