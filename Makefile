@@ -39,6 +39,7 @@ SQL_OBJS = \
 	src/evaluate.o \
 	src/forecast.o \
 	src/kmeans_agg.o \
+	src/mentions.o \
 	src/metrics_agg.o \
 	src/mktai.o \
 	src/model_cache.o \
@@ -79,7 +80,8 @@ REGRESS = \
 	sequence \
 	forecast \
 	tokenize \
-	text
+	text \
+	mentions
 
 PG_CONFIG ?= pg_config
 ICU_PKG_CFLAGS := $(shell pkg-config --cflags icu-uc icu-i18n)

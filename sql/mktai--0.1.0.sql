@@ -428,6 +428,16 @@ COMMENT ON FUNCTION mktai.sentiment(text, text) IS
     'a score in [-1, 1] of a text under a binary text classifier: '
     '2 p - 1, p the probability of its positive class';
 
+-- mktai.mentions(document, brands): brand mentions on the tokens of
+-- mktai.tokenize, so IMMUTABLE for the same reason.
+CREATE FUNCTION mktai.mentions(document text, brands jsonb) RETURNS text[]
+    AS 'MODULE_PATHNAME', 'mktai_mentions'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION mktai.mentions(text, jsonb) IS
+    'the brands a text mentions, in order of first mention, from a jsonb '
+    'object of brand names and their aliases; matched on ICU tokens, '
+    'Chinese, Japanese and Korean character by character';
+
 ------------------------------------------------------------------------------
 -- Evaluation aggregates
 ------------------------------------------------------------------------------
