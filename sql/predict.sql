@@ -94,6 +94,13 @@ SELECT mktai.churn_score('score_contract', c) FROM customers c LIMIT 1;
 SELECT mktai.churn_score('score_charges', c) FROM customers c LIMIT 1;
 SELECT mktai.predict_proba('score_charges', c) FROM customers c LIMIT 1;
 SELECT mktai.predict_label('score_charges', c) FROM customers c LIMIT 1;
+-- integer labels are evaluated as training read them
+CREATE VIEW customer_calls AS
+SELECT tenure_months, plan, contract, least(support_calls, 2) AS calls FROM customers;
+SELECT version FROM mktai.train('score_calls', 'classification', 'customer_calls', 'calls',
+                                '{"epochs": 2}');
+SELECT e->'rows' AS rows, e ? 'accuracy' AS has_accuracy
+  FROM mktai.evaluate('score_calls', 'customer_calls') AS e;
 SELECT mktai.evaluate('no_such_model', 'customers');
 SELECT mktai.evaluate('score_churn', 'empty_customers');
 CREATE VIEW strange_contracts AS

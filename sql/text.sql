@@ -79,6 +79,73 @@ SELECT mktai.sentiment('review_prefix', 'the room great today 推荐') =
        mktai.sentiment('review_sentiment', 'the room great today 推荐 ' || repeat('terrible ', 100000))
            AS read_whole;
 
+-- Texts are documents, not categories: neither their length nor their
+-- number of distinct values is limited as a category's is.
+CREATE TABLE long_reviews AS
+SELECT review || ' ' || repeat('filler ', 400) || review_id AS review, positive
+  FROM reviews WHERE review_id <= 300;
+SELECT (metrics->>'distinct_texts')::int AS distinct_texts
+  FROM mktai.train('review_long', 'text_classification', 'long_reviews', 'positive',
+                   '{"text": "review", "epochs": 2, "buckets": 1024}');
+
+-- mktai.evaluate reads the model's text column and target from any
+-- relation and scores it as the scoring functions do.
+SELECT e->'rows' AS rows, e->'skipped_rows' AS skipped_rows, e->'version' AS version,
+       abs((e->>'accuracy')::float8 -
+           (SELECT avg((mktai.classify('review_sentiment', review) = positive::text)::int)
+              FROM reviews)) < 1e-9 AS same_accuracy,
+       abs((e->>'auc')::float8 -
+           (SELECT mktai.auc(mktai.sentiment('review_sentiment', review), positive)
+              FROM reviews)) < 1e-9 AS same_auc,
+       abs((e->>'log_loss')::float8 -
+           (SELECT mktai.log_loss((mktai.sentiment('review_sentiment', review) + 1) / 2, positive)
+              FROM reviews)) < 1e-6 AS same_log_loss
+  FROM mktai.evaluate('review_sentiment', 'reviews') AS e;
+SELECT e->'rows' AS rows, e ? 'auc' AS has_auc,
+       abs((e->>'accuracy')::float8 -
+           (SELECT avg((mktai.classify('review_topic', review) = topic)::int) FROM reviews))
+           < 1e-9 AS same_accuracy
+  FROM mktai.evaluate('review_topic', 'reviews') AS e;
+-- a NULL label skips the row; a NULL text is an empty one, as in training;
+-- the column may be of another text type, and other columns do not matter
+CREATE TABLE new_reviews AS
+SELECT review::varchar(200) AS review, positive, review_id AS extra
+  FROM reviews WHERE review_id <= 100;
+INSERT INTO new_reviews VALUES (NULL, true, 0), ('great', NULL, 0);
+SELECT e->'rows' AS rows, e->'skipped_rows' AS skipped_rows
+  FROM mktai.evaluate('review_sentiment', 'new_reviews') AS e;
+SELECT abs((mktai.evaluate('review_sentiment', 'new_reviews')->>'log_loss')::float8 * 101 -
+           (SELECT mktai.log_loss((mktai.sentiment('review_sentiment', coalesce(review, '')) + 1) / 2,
+                                  positive) * 101
+              FROM new_reviews WHERE positive IS NOT NULL)) < 1e-4 AS null_text_as_empty;
+-- integer labels, read as training read them
+CREATE VIEW reviews_stars AS
+SELECT review, CASE WHEN positive THEN 5 ELSE 1 END AS stars FROM reviews;
+SELECT metrics->'classes' AS classes
+  FROM mktai.train('review_stars', 'text_classification', 'reviews_stars', 'stars',
+                   '{"text": "review", "epochs": 2}');
+SELECT e->'rows' AS rows, (e->>'accuracy')::float8 > 0.85 AS accurate
+  FROM mktai.evaluate('review_stars', 'reviews_stars') AS e;
+-- a label the model never saw is an error, as for any classifier
+CREATE VIEW reviews_stars_3 AS
+SELECT review, CASE WHEN review_id = 17 THEN 3 WHEN positive THEN 5 ELSE 1 END AS stars
+  FROM reviews;
+SELECT mktai.evaluate('review_stars', 'reviews_stars_3');
+CREATE VIEW reviews_new_topic AS
+SELECT review, CASE WHEN review_id = 5 THEN 'books' ELSE topic END AS topic FROM reviews;
+SELECT mktai.evaluate('review_topic', 'reviews_new_topic');
+-- the columns must be there, and of kinds that fit
+SELECT mktai.evaluate('review_sentiment', 'customers');
+CREATE VIEW reviews_no_label AS SELECT review FROM reviews;
+SELECT mktai.evaluate('review_sentiment', 'reviews_no_label');
+CREATE VIEW reviews_numbered AS SELECT review_id AS review, positive FROM reviews;
+SELECT mktai.evaluate('review_sentiment', 'reviews_numbered');
+CREATE VIEW reviews_score AS SELECT review, positive::int::float8 AS positive FROM reviews;
+SELECT mktai.evaluate('review_sentiment', 'reviews_score');
+CREATE TABLE reviews_none (review text, positive boolean);
+INSERT INTO reviews_none VALUES ('great', NULL);
+SELECT mktai.evaluate('review_sentiment', 'reviews_none');
+
 -- Export and import.
 SELECT version FROM mktai.import_model('review_sentiment_copy', mktai.export_model('review_sentiment'));
 SELECT bool_and(mktai.sentiment('review_sentiment', review) =
@@ -98,15 +165,15 @@ SELECT mktai.train('bad', 'text_classification', 'reviews', 'positive',
                    '{"text": "review", "locale": "not a locale!"}');
 SELECT mktai.train('bad', 'text_classification', 'reviews', 'positive',
                    '{"text": "review", "dim": 0}');
-CREATE TABLE one_class AS SELECT review, true AS positive FROM reviews;
-SELECT mktai.train('bad', 'text_classification', 'one_class', 'positive', '{"text": "review"}');
+CREATE TABLE one_class_reviews AS SELECT review, true AS positive FROM reviews;
+SELECT mktai.train('bad', 'text_classification', 'one_class_reviews', 'positive',
+                   '{"text": "review"}');
 CREATE TABLE no_reviews (review text, positive boolean);
 SELECT mktai.train('bad', 'text_classification', 'no_reviews', 'positive', '{"text": "review"}');
 SELECT count(*) AS bad_models FROM mktai.models WHERE name = 'bad';
 SELECT mktai.sentiment('review_topic', 'great');
 SELECT mktai.classify('no_such_model', 'great');
 SELECT mktai.predict('review_sentiment', r) FROM reviews r LIMIT 1;
-SELECT mktai.evaluate('review_sentiment', 'reviews');
 SELECT mktai.train('churn_for_text', 'classification', 'customers', 'churned',
                    '{"exclude": ["customer_id"], "epochs": 2}') IS NOT NULL AS trained;
 SELECT mktai.classify('churn_for_text', 'great');

@@ -5,12 +5,16 @@
  *
  * Rows stream through a cursor in batches; each batch is encoded and scored
  * at once, and only the outputs and the truth are kept for the metrics.
+ * A text classifier's rows are scored one document at a time instead, each
+ * in a memory context reset after it, and a NULL document counts as an
+ * empty one, as in training.
  */
 #include "postgres.h"
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -21,6 +25,7 @@
 #include "row_encode.h"
 #include "scoring.h"
 #include "spi_scan.h"
+#include "text_features_sql.h"
 
 #define EVAL_BATCH 1024
 
@@ -31,11 +36,24 @@ typedef struct Truth
 	FmgrInfo	output;
 } Truth;
 
+/* A text classifier's documents: the column and the per-row buffers. */
+typedef struct Documents
+{
+	int			attindex;		/* of the text in the scanned rows */
+	ValueSource source;
+	FmgrInfo	output;			/* for a categorical type other than text */
+	DocumentBuffers buf;
+	float	   *probs;
+	float	   *scratch;
+	MemoryContext row_cxt;		/* reset after each document */
+} Documents;
+
 typedef struct Evaluation
 {
 	const char *relname;		/* for messages */
 	ModelHandle *handle;
 	RowEncoder *encoder;
+	Documents  *docs;			/* text classifiers only */
 	Truth		truth;
 	MkMlpActs  *acts;
 	float	   *batch;			/* EVAL_BATCH rows of features */
@@ -47,10 +65,27 @@ typedef struct Evaluation
 	int64		skipped;
 } Evaluation;
 
+/*
+ * Whether a target column of this kind and source fits the task: numbers
+ * for regression; for classes, labels as training reads them (booleans,
+ * integers, text and other categorical types).
+ */
+static bool
+TruthFits(MkTask task, MkColumnKind kind, ValueSource source)
+{
+	if (kind == 0)
+		return false;
+	if (task == MK_TASK_REGRESSION)
+		return kind == MK_COLUMN_NUMERIC;
+	return kind == MK_COLUMN_CATEGORICAL || source == SRC_INT2 ||
+		source == SRC_INT4 || source == SRC_INT8;
+}
+
 static void
 BindTruth(Evaluation *ev, TupleDesc desc)
 {
 	const MkTarget *target = &ev->handle->model.target;
+	MkColumnKind kind;
 	int			i;
 
 	for (i = 0; i < desc->natts; i++)
@@ -64,15 +99,17 @@ BindTruth(Evaluation *ev, TupleDesc desc)
 						ev->relname, target->name),
 				 errhint("Evaluate on a relation holding the model's target column.")));
 	ev->truth.attindex = i;
-	if (FeatureKindOfType(TupleDescAttr(desc, i)->atttypid, &ev->truth.source) == 0 ||
-		(ev->handle->model.task == MK_TASK_REGRESSION) !=
-		(ev->truth.source <= SRC_NUMERIC))
+	kind = FeatureKindOfType(TupleDescAttr(desc, i)->atttypid, &ev->truth.source);
+	if (!TruthFits(ev->handle->model.task, kind, ev->truth.source))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("target column \"%s\" is of type %s, which does not fit model \"%s\"",
 						target->name, format_type_be(TupleDescAttr(desc, i)->atttypid),
-						ev->handle->name)));
-	if (ev->handle->model.task == MK_TASK_CLASSIFICATION &&
+						ev->handle->name),
+				 ev->handle->model.task == MK_TASK_REGRESSION ?
+				 errhint("A regression model is evaluated on a numeric target.") :
+				 errhint("A classifier is evaluated on boolean, integer or text labels.")));
+	if (ev->handle->model.task != MK_TASK_REGRESSION &&
 		ev->truth.source != SRC_BOOL && ev->truth.source != SRC_TEXT)
 	{
 		Oid			outfn;
@@ -120,9 +157,116 @@ KeepTruth(Evaluation *ev, HeapTuple tuple, TupleDesc desc)
 	if (ev->handle->model.task == MK_TASK_REGRESSION)
 		ev->values[ev->n] = NumberFromDatum(value, ev->truth.source, name);
 	else
-		ev->classes[ev->n] = ClassIndex(ev, CategoryFromDatum(value, ev->truth.source,
-															  &ev->truth.output));
+	{
+		char	   *label = CategoryFromDatum(value, ev->truth.source,
+											  &ev->truth.output);
+
+		ev->classes[ev->n] = ClassIndex(ev, label);
+		if (ev->truth.source != SRC_BOOL)
+			pfree(label);
+	}
 	return true;
+}
+
+/* Finds the text classifier's document column in the scanned rows. */
+static void
+BindDocuments(Evaluation *ev, TupleDesc desc)
+{
+	const MkModel *model = &ev->handle->model;
+	Documents  *docs = palloc0(sizeof(Documents));
+	const char *column = model->text.column;
+	Oid			typid;
+	int			i;
+
+	for (i = 0; i < desc->natts; i++)
+		if (!TupleDescAttr(desc, i)->attisdropped &&
+			strcmp(NameStr(TupleDescAttr(desc, i)->attname), column) == 0)
+			break;
+	if (i == desc->natts)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("relation \"%s\" has no text column \"%s\"",
+						ev->relname, column),
+				 errhint("Evaluate on a relation holding the column model \"%s\" was trained on.",
+						 ev->handle->name)));
+	typid = TupleDescAttr(desc, i)->atttypid;
+	if (FeatureKindOfType(typid, &docs->source) != MK_COLUMN_CATEGORICAL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("text column \"%s\" is of type %s", column,
+						format_type_be(typid)),
+				 errhint("Cast it to text in a view.")));
+	if (docs->source != SRC_TEXT)
+	{
+		Oid			outfn;
+		bool		varlena;
+
+		getTypeOutputInfo(typid, &outfn, &varlena);
+		fmgr_info(outfn, &docs->output);
+	}
+	docs->attindex = i;
+	InitDocumentBuffers(&docs->buf, CurrentMemoryContext);
+	docs->probs = palloc(sizeof(float) * model->text.cfg.n_classes);
+	docs->scratch = palloc(sizeof(float) * mk_text_scratch_size(&model->text.cfg));
+	docs->row_cxt = AllocSetContextCreate(CurrentMemoryContext,
+										  "mktai evaluated document",
+										  ALLOCSET_DEFAULT_SIZES);
+	ev->docs = docs;
+}
+
+/*
+ * Scores the document of one row into out: the positive class's
+ * probability (binary) or every class's.  A NULL document has no features.
+ */
+static void
+ScoreDocument(Evaluation *ev, HeapTuple tuple, TupleDesc desc, float *out)
+{
+	const MkModel *model = &ev->handle->model;
+	Documents  *docs = ev->docs;
+	MemoryContext old = MemoryContextSwitchTo(docs->row_cxt);
+	bool		isnull;
+	Datum		value = heap_getattr(tuple, docs->attindex + 1, desc, &isnull);
+	size_t		n = 0;
+
+	if (!isnull)
+		n = DocumentIds(&docs->buf, &model->text,
+						docs->source == SRC_TEXT ? DatumGetTextPP(value) :
+						cstring_to_text(CategoryFromDatum(value, docs->source,
+														  &docs->output)));
+	mk_text_predict(docs->probs, &model->text.cfg, model->params,
+					docs->buf.ids, (int) n, docs->scratch);
+	if (ModelOutputWidth(model) == 1)
+		out[0] = docs->probs[model->target.positive];
+	else
+		memcpy(out, docs->probs, sizeof(float) * model->target.n_classes);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(docs->row_cxt);
+}
+
+/* Scores one fetched batch of a text classifier (a BatchConsumer). */
+static void
+ScoreDocumentBatch(void *arg, SPITupleTable *tuptable, uint64 count)
+{
+	Evaluation *ev = (Evaluation *) arg;
+	int			width = ModelOutputWidth(&ev->handle->model);
+
+	if (ev->docs == NULL)
+	{
+		BindDocuments(ev, tuptable->tupdesc);
+		BindTruth(ev, tuptable->tupdesc);
+	}
+	for (uint64 r = 0; r < count; r++)
+	{
+		if (!KeepTruth(ev, tuptable->vals[r], tuptable->tupdesc))
+		{
+			ev->skipped++;
+			continue;
+		}
+		ScoreDocument(ev, tuptable->vals[r], tuptable->tupdesc,
+					  ev->outputs + (size_t) ev->n * width);
+		ev->n++;
+		CHECK_FOR_INTERRUPTS();	/* a document may be long */
+	}
 }
 
 /* Scores one fetched batch (a BatchConsumer). */
@@ -172,12 +316,6 @@ mktai_evaluate(PG_FUNCTION_ARGS)
 	ev.relname = get_rel_name(relid);
 	ev.handle = ModelAcquire(name, CurrentMemoryContext);
 	model = &ev.handle->model;
-	if (model->task == MK_TASK_TEXT_CLASSIFICATION)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("mktai.evaluate() cannot score model \"%s\", a text classifier",
-						name),
-				 errhint("Compare mktai.classify() with the labels, or use mktai.auc() on mktai.sentiment().")));
 	if (model->task == MK_TASK_FORECAST)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
@@ -196,14 +334,20 @@ mktai_evaluate(PG_FUNCTION_ARGS)
 				 errmsg("mktai.evaluate() cannot score model \"%s\", a segmentation model",
 						name),
 				 errhint("A segmentation has no target; see mktai.segment_profiles().")));
-	ev.acts = mk_mlp_acts_create(&model->mlp, EVAL_BATCH);
-	ev.batch = palloc(sizeof(float) * EVAL_BATCH * model->prep.n_features);
 	ev.capacity = EVAL_BATCH;
 	ev.outputs = palloc(sizeof(float) * ev.capacity * ModelOutputWidth(model));
 	ev.classes = palloc(sizeof(int32) * ev.capacity);
 	ev.values = palloc(sizeof(double) * ev.capacity);
-	ScanQuery(psprintf("SELECT * FROM %s", QualifiedRelationName(relid)),
-			  EVAL_BATCH, ScoreBatch, &ev);
+	if (model->task == MK_TASK_TEXT_CLASSIFICATION)
+		ScanQuery(psprintf("SELECT * FROM %s", QualifiedRelationName(relid)),
+				  EVAL_BATCH, ScoreDocumentBatch, &ev);
+	else
+	{
+		ev.acts = mk_mlp_acts_create(&model->mlp, EVAL_BATCH);
+		ev.batch = palloc(sizeof(float) * EVAL_BATCH * model->prep.n_features);
+		ScanQuery(psprintf("SELECT * FROM %s", QualifiedRelationName(relid)),
+				  EVAL_BATCH, ScoreBatch, &ev);
+	}
 	if (ev.n == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),

@@ -19,6 +19,8 @@
  * PostgreSQL's conversion functions, and tokens are converted back, which
  * fails (22P05) for a character that normalisation brought outside the
  * encoding, such as the micro sign of LATIN1 that NFKC makes a Greek mu.
+ * Only mktai.tokenize() converts back: training and scoring hash the UTF-8
+ * tokens as they are, so such a text classifies without error.
  *
  * Volatility.  The tokens depend on the arguments and on the ICU library
  * the server links, whose Unicode data and dictionaries change between

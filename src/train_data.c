@@ -71,7 +71,7 @@ DictionaryCode(RawColumn *col, char *text)
 	DictEntry  *entry;
 	bool		found;
 
-	if (strlen(text) > MK_MAX_NAME_BYTES)
+	if (!col->documents && strlen(text) > MK_MAX_NAME_BYTES)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 errmsg("a value of column \"%s\" has %zu bytes; a category may have %d",
@@ -80,7 +80,7 @@ DictionaryCode(RawColumn *col, char *text)
 	entry = hash_search(col->dict, &text, HASH_ENTER, &found);
 	if (!found)
 	{
-		if (col->n_codes >= MK_MAX_CATEGORIES * 10)
+		if (!col->documents && col->n_codes >= MK_MAX_CATEGORIES * 10)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("column \"%s\" has more than %d distinct values",
@@ -91,7 +91,7 @@ DictionaryCode(RawColumn *col, char *text)
 		if (col->n_codes % 256 == 0)
 			col->texts = col->texts == NULL ?
 				palloc(sizeof(char *) * 256) :
-				repalloc(col->texts, sizeof(char *) * (col->n_codes + 256));
+				repalloc_huge(col->texts, sizeof(char *) * (col->n_codes + 256));
 		col->texts[col->n_codes++] = entry->text;
 	}
 	return entry->code;
@@ -105,8 +105,9 @@ InitColumn(RawColumn *col, Form_pg_attribute att, bool is_target,
 	col->name = pstrdup(NameStr(att->attname));
 	col->typid = att->atttypid;
 	col->kind = FeatureKindOfType(att->atttypid, &col->source);
+	col->documents = !is_target && use == TARGET_DOCUMENT_CLASSES;
 
-	if (is_target && use == TARGET_CLASSES)
+	if (is_target && (use == TARGET_CLASSES || use == TARGET_DOCUMENT_CLASSES))
 	{
 		if (col->kind == MK_COLUMN_NUMERIC &&
 			(col->source == SRC_FLOAT4 || col->source == SRC_FLOAT8 ||
@@ -361,10 +362,17 @@ StoreValue(RawColumn *col, int row, Datum value, bool isnull)
 		col->numbers[row] = isnull ? 0.0 :
 			NumberFromDatum(value, col->source, col->name);
 	}
+	else if (isnull)
+		col->codes[row] = -1;
 	else
-		col->codes[row] = isnull ? -1 :
-			DictionaryCode(col, CategoryFromDatum(value, col->source,
-												  &col->output));
+	{
+		char	   *text = CategoryFromDatum(value, col->source, &col->output);
+
+		col->codes[row] = DictionaryCode(col, text);
+		/* the dictionary keeps a copy; a column of documents is large */
+		if (col->source != SRC_BOOL)
+			pfree(text);
+	}
 }
 
 /* True when row r's target equals row r - 1's. */

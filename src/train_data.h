@@ -33,6 +33,8 @@ typedef struct RawColumn
 	HTAB	   *dict;			/* categorical: text -> code */
 	char	  **texts;			/* categorical: code -> text */
 	int32		n_codes;
+	bool		documents;		/* texts to tokenize, not categories: no
+								 * limit on their length or number */
 	int64		n_null;
 } RawColumn;
 
@@ -67,12 +69,15 @@ typedef struct RawTable
 
 /*
  * How the target is read: as classes (boolean, integer or text labels), as
- * numbers (regression), as a number in every row of a series (forecast:
- * never NULL, and the feature columns may be none), or not at all.
+ * classes of documents (a text classifier: its feature columns hold texts,
+ * of any length and as many distinct ones as there are rows), as numbers
+ * (regression), as a number in every row of a series (forecast: never
+ * NULL, and the feature columns may be none), or not at all.
  */
 typedef enum TargetUse
 {
 	TARGET_CLASSES,
+	TARGET_DOCUMENT_CLASSES,
 	TARGET_NUMBERS,
 	TARGET_SERIES,
 	TARGET_NONE

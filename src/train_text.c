@@ -60,10 +60,19 @@ TextTokenizeOptions(MkTokenizeOptions *tok, const TrainOptions *opts)
 	tok->max_bytes = (size_t) opts->max_bytes;
 }
 
+/* Says which column was being tokenized when an ERROR was raised. */
+static void
+TokenizingContext(void *arg)
+{
+	errcontext("tokenizing the texts of column \"%s\" for training",
+			   (const char *) arg);
+}
+
 /* Tokenizes and hashes every distinct document of the text column once. */
 static Bags
 HashDictionary(const RawColumn *col, const MkText *text)
 {
+	ErrorContextCallback context;
 	DocumentBuffers buf;
 	MemoryContext doc_cxt = AllocSetContextCreate(CurrentMemoryContext,
 												  "mktai document",
@@ -75,6 +84,10 @@ HashDictionary(const RawColumn *col, const MkText *text)
 	bags.offsets = palloc_extended(sizeof(int64) * (col->n_codes + 1), MCXT_ALLOC_HUGE);
 	bags.ids = palloc_extended(sizeof(int32) * capacity, MCXT_ALLOC_HUGE);
 	bags.offsets[0] = 0;
+	context.callback = TokenizingContext;
+	context.arg = col->name;
+	context.previous = error_context_stack;
+	error_context_stack = &context;
 	for (int c = 0; c < col->n_codes; c++)
 	{
 		MemoryContext old = MemoryContextSwitchTo(doc_cxt);
@@ -93,6 +106,7 @@ HashDictionary(const RawColumn *col, const MkText *text)
 		if (c % 1024 == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
+	error_context_stack = context.previous;
 	MemoryContextDelete(doc_cxt);
 	return bags;
 }

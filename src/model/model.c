@@ -604,10 +604,15 @@ check_text(const MkModel *model)
 		return check_fail("text column name %s", err);
 	if (memchr(text->tokenize.locale, '\0', MK_TOKENIZE_LOCALE_LEN) == NULL)
 		return "tokenizer locale is not terminated";
+	if (!mk_tokenize_locale_valid(text->tokenize.locale))
+		return check_fail("tokenizer locale \"%s\" is not one a language tag gives",
+						  text->tokenize.locale);
 	if (text->tokenize.cjk_ngrams < 0 ||
 		text->tokenize.cjk_ngrams > MK_TOKENIZE_MAX_NGRAM)
 		return check_fail("CJK n-grams of %d characters (0 to %d allowed)",
 						  text->tokenize.cjk_ngrams, MK_TOKENIZE_MAX_NGRAM);
+	if (!text->tokenize.cjk_words && text->tokenize.cjk_ngrams == 0)
+		return "tokenizer drops all CJK text (no CJK words, no CJK n-grams)";
 	if (text->tokenize.max_bytes < 1 ||
 		text->tokenize.max_bytes > MK_TOKENIZE_MAX_BYTES_LIMIT)
 		return check_fail("text limit of %zu bytes (1 to %d allowed)",

@@ -120,6 +120,24 @@ mk_tokenize_set_locale(MkTokenizeOptions *opts, const char *tag)
 	return true;
 }
 
+/* Whether id is "" or what mk_tokenize_set_locale() makes of some tag. */
+bool
+mk_tokenize_locale_valid(const char *id)
+{
+	char		tag[ULOC_FULLNAME_CAPACITY];
+	MkTokenizeOptions opts;
+	int32_t		len;
+	UErrorCode	status = U_ZERO_ERROR;
+
+	if (id[0] == '\0')
+		return true;
+	len = uloc_toLanguageTag(id, tag, sizeof(tag), true, &status);
+	if (U_FAILURE(status) || status == U_STRING_NOT_TERMINATED_WARNING ||
+		len >= (int32_t) sizeof(tag))
+		return false;
+	return mk_tokenize_set_locale(&opts, tag) && strcmp(opts.locale, id) == 0;
+}
+
 /* A zeroed tokenizer: no ICU objects, no buffers yet. */
 MkTokenizer *
 mk_tokenizer_create(void)

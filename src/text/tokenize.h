@@ -87,6 +87,12 @@ extern void mk_tokenize_options_init(MkTokenizeOptions *opts);
  */
 extern bool mk_tokenize_set_locale(MkTokenizeOptions *opts, const char *tag);
 
+/*
+ * Whether id (NUL-terminated) is a locale mk_tokenize_set_locale() could
+ * have stored: "" or the ICU id of a well-formed tag, such as "zh_Hant".
+ */
+extern bool mk_tokenize_locale_valid(const char *id);
+
 /* A new tokenizer; ICU objects are opened by its first mk_tokenize(). */
 extern MkTokenizer *mk_tokenizer_create(void);
 

@@ -6,10 +6,10 @@
  * multi-class outputs, segmentation by an autoencoder and by k-means,
  * sequence classification by a two-layer LSTM and sequence regression by
  * a one-layer GRU, forecasts over the target alone and with a covariate
- * column, numeric columns with and without a NULL slot or bin
- * edges, categorical columns with none, one and several categories, one to
- * three dense layers and every activation, and stay small so that the
- * fuzzer runs fast.
+ * column, binary and three-class text classifiers, numeric columns with
+ * and without a NULL slot or bin edges, categorical columns with none, one
+ * and several categories, one to three dense layers and every activation,
+ * and stay small so that the fuzzer runs fast.
  */
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/mk_alloc.h"
+#include "core/textclf.h"
 #include "model/model.h"
 
 /* A copy of s in mk_alloc'd memory. */
@@ -215,6 +216,33 @@ set_forecast(MkModel *m, MkCell cell, int hidden, int head_hidden,
 	m->prep.n_features--;
 }
 
+/*
+ * Sets a text classifier over n classes of the given labels: a tokenizer
+ * with a locale and CJK n-grams, word and character n-grams hashed into a
+ * few buckets, a small embedding, and filled parameters.
+ */
+static void
+set_text(MkModel *m, const char *const *classes, int n)
+{
+	MkText	   *text = &m->text;
+
+	set_classes(m, MK_LABEL_TEXT, classes, n);
+	m->task = MK_TASK_TEXT_CLASSIFICATION;
+	text->column = dup_text("review");
+	mk_tokenize_options_init(&text->tokenize);
+	mk_tokenize_set_locale(&text->tokenize, "ja");
+	text->tokenize.cjk_ngrams = 2;
+	text->tokenize.max_bytes = 1000;
+	text->cfg.feat.buckets = 8;
+	text->cfg.feat.word_ngrams = 2;
+	text->cfg.feat.char_min = 2;
+	text->cfg.feat.char_max = 3;
+	text->cfg.dim = 2;
+	text->cfg.n_classes = n;
+	text->cfg.loss = n == 2 ? MK_LOSS_BCE : MK_LOSS_SOFTMAX;
+	fill_params(m, mk_text_num_params(&text->cfg));
+}
+
 /* Serialises m into dir/name and frees it; returns false on failure. */
 static bool
 save(MkModel *m, const char *dir, const char *name)
@@ -352,6 +380,14 @@ main(int argc, char **argv)
 	add_column(&m, "n", MK_COLUMN_NUMERIC, true, NULL, 0);
 	set_forecast(&m, MK_CELL_GRU, 2, 2, 2, 3, "s");
 	ok &= save(&m, argv[1], "seed-forecast-covariate.mkm");
+
+	/* text classifiers: binary (a sigmoid) and of three classes (a softmax) */
+	memset(&m, 0, sizeof(m));
+	set_text(&m, two, 2);
+	ok &= save(&m, argv[1], "seed-text-binary.mkm");
+	memset(&m, 0, sizeof(m));
+	set_text(&m, three, 3);
+	ok &= save(&m, argv[1], "seed-text-multiclass.mkm");
 
 	return ok ? 0 : 1;
 }

@@ -72,6 +72,7 @@ main(void)
 	test_fit();
 	test_metrics();
 	test_format();
+	test_format_text();
 	test_encode();
 	test_latent_metric();
 	test_autoencoder();

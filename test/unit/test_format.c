@@ -16,7 +16,7 @@
  * cleanly with the expected message.  Last, mk_model_check() must reject
  * each invariant broken in turn.
  *
- * c.h comes first, and only for pg_crc32c, used to re-seal corrupted bytes.
+ * c.h comes first, as in every file that links with libpgport.
  */
 #include "c.h"
 
@@ -24,17 +24,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "port/pg_crc32c.h"
-
 #include "core/mk_alloc.h"
 #include "model/model.h"
 #include "unit.h"
-
-/* Where the header fields sit (see src/model/format.c). */
-#define VERSION_AT		8
-#define TASK_AT			12
-#define LENGTH_AT		16
-#define HEADER_BYTES	20
+#include "unit_format.h"
 
 typedef enum TestKind
 {
@@ -524,113 +517,6 @@ model_diff(const MkModel *a, const MkModel *b)
 	if (strcmp(a->metrics_json, b->metrics_json) != 0)
 		return "metrics";
 	return NULL;
-}
-
-/* True when every byte of a model struct is zero. */
-static bool
-model_is_zero(const MkModel *m)
-{
-	const unsigned char *p = (const unsigned char *) m;
-	size_t		i;
-
-	for (i = 0; i < sizeof(*m); i++)
-		if (p[i] != 0)
-			return false;
-	return true;
-}
-
-/* Reads len bytes, expecting failure; returns whether it failed cleanly. */
-static bool
-read_fails(const uint8_t *buf, size_t len, char *err, size_t errlen)
-{
-	MkModel		m;
-
-	if (mk_model_read(buf, len, &m, err, errlen))
-	{
-		mk_model_free(&m);
-		return false;
-	}
-	return err[0] != '\0' && model_is_zero(&m);
-}
-
-/* Checks that reading buf fails with a message containing want. */
-static void
-expect_error(const uint8_t *buf, size_t len, const char *want,
-			 const char *what)
-{
-	char		err[256];
-	bool		ok = read_fails(buf, len, err, sizeof(err)) &&
-		strstr(err, want) != NULL;
-
-	unit_check(ok, "format: %s is rejected", what);
-	if (!ok)
-		printf("#   got \"%s\", want \"%s\"\n", err, want);
-}
-
-/* Stores v little-endian at p. */
-static void
-put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t) v;
-	p[1] = (uint8_t) (v >> 8);
-	p[2] = (uint8_t) (v >> 16);
-	p[3] = (uint8_t) (v >> 24);
-}
-
-/* Loads a little-endian uint32 from p. */
-static uint32_t
-get_le32(const uint8_t *p)
-{
-	return (uint32_t) p[0] | (uint32_t) p[1] << 8 |
-		(uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
-}
-
-/* Sets the length field to len and recomputes the trailing CRC-32C. */
-static void
-reseal(uint8_t *buf, size_t len)
-{
-	pg_crc32c	crc;
-
-	put_le32(buf + LENGTH_AT, (uint32_t) len);
-	INIT_CRC32C(crc);
-	COMP_CRC32C(crc, buf, len - 4);
-	FIN_CRC32C(crc);
-	put_le32(buf + len - 4, crc);
-}
-
-/* Offset of the first occurrence of needle in buf, or -1. */
-static long
-find_bytes(const uint8_t *buf, size_t len, const void *needle, size_t n)
-{
-	size_t		i;
-
-	for (i = 0; i + n <= len; i++)
-		if (memcmp(buf + i, needle, n) == 0)
-			return (long) i;
-	return -1;
-}
-
-/*
- * Offset of the first byte after the name of section name (its uint16
- * length and its bytes), which must exist.
- */
-static size_t
-section_at(const uint8_t *buf, size_t len, const char *name)
-{
-	uint8_t		needle[64];
-	size_t		n = strlen(name);
-	long		at;
-
-	needle[0] = (uint8_t) n;
-	needle[1] = 0;
-	memcpy(needle + 2, name, n);
-	at = find_bytes(buf, len, needle, n + 2);
-	if (at < 0)
-	{
-		printf("# section \"%s\" not found\n", name);
-		abort();
-	}
-	return (size_t) at + n + 2;
 }
 
 /* A copy of buf with extra bytes of value fill inserted at pos. */

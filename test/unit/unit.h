@@ -29,6 +29,7 @@ extern void test_mlp(void);
 extern void test_fit(void);
 extern void test_metrics(void);
 extern void test_format(void);
+extern void test_format_text(void);
 extern void test_encode(void);
 extern void test_latent_metric(void);
 extern void test_autoencoder(void);
