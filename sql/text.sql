@@ -79,6 +79,19 @@ SELECT mktai.sentiment('review_prefix', 'the room great today 推荐') =
        mktai.sentiment('review_sentiment', 'the room great today 推荐 ' || repeat('terrible ', 100000))
            AS read_whole;
 
+-- A document is free text, not a category: it may be longer than a
+-- category's 1024 bytes.
+CREATE TABLE long_reviews AS
+SELECT repeat(CASE WHEN i % 2 = 0 THEN 'superb room ' ELSE 'dreadful room ' END, 100)
+           AS review,
+       i % 2 = 0 AS positive
+  FROM generate_series(1, 100) AS i;
+SELECT min(octet_length(review)) > 1024 AS long_texts FROM long_reviews;
+SELECT (metrics->>'accuracy')::float8 = 1 AS accuracy_ok, metrics->'distinct_texts' AS texts
+  FROM mktai.train('long_reviews', 'text_classification', 'long_reviews', 'positive',
+                   '{"text": "review"}');
+SELECT mktai.classify('long_reviews', repeat('superb room ', 200)) AS label;
+
 -- Export and import.
 SELECT version FROM mktai.import_model('review_sentiment_copy', mktai.export_model('review_sentiment'));
 SELECT bool_and(mktai.sentiment('review_sentiment', review) =

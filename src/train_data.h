@@ -31,6 +31,7 @@ typedef struct RawColumn
 	bool	   *nulls;			/* numeric: NULL flag per row */
 	int32	   *codes;			/* categorical: code per row, -1 for NULL */
 	HTAB	   *dict;			/* categorical: text -> code */
+	bool		documents;		/* categorical: free text, of any length */
 	char	  **texts;			/* categorical: code -> text */
 	int32		n_codes;
 	int64		n_null;
@@ -67,12 +68,15 @@ typedef struct RawTable
 
 /*
  * How the target is read: as classes (boolean, integer or text labels), as
+ * the classes of documents (a text classifier's: its feature column is free
+ * text, with no bound on a value's length or the distinct values), as
  * numbers (regression), as a number in every row of a series (forecast:
  * never NULL, and the feature columns may be none), or not at all.
  */
 typedef enum TargetUse
 {
 	TARGET_CLASSES,
+	TARGET_DOCUMENT_CLASSES,
 	TARGET_NUMBERS,
 	TARGET_SERIES,
 	TARGET_NONE
