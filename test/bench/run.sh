@@ -3,8 +3,9 @@
 #
 #     make bench          (or: bash test/bench/run.sh)
 #
-# Installs the peers (Debian's python3-torch and python3-sklearn), builds
-# and installs mktai, starts a throwaway cluster and reports, as ratios:
+# Installs the peers the sections need (Debian's python3-torch,
+# python3-sklearn and fasttext), builds and installs mktai, starts a
+# throwaway cluster and reports, as ratios:
 #   - training time of the same MLP (same layers, epochs, batch size, rows)
 #     in mktai.train() and in PyTorch, both on one thread;
 #   - scoring throughput of mktai.predict() over a million rows against a
@@ -19,11 +20,17 @@
 #     throughput of the ordered aggregate mktai.predict_sequence() against
 #     batched PyTorch inference, and the scoring backend's peak memory for
 #     a quarter of the groups and for all of them
-#     (test/bench/torch_sequence.py).
+#     (test/bench/torch_sequence.py);
+#   - text: the text classifier against fastText (Debian's fasttext) on the
+#     Chinese review sets and SST-2 of ../shared/data, one thread each:
+#     training and scoring throughput (documents per second), the
+#     20,000 Chinese reviews per second scoring aim, and test accuracy,
+#     including the 10 topics of online_shopping_10_cats
+#     (test/bench/text.sh).
 # Numbers vary with the machine; the benchmark asserts nothing.
 #
 # BENCH_ONLY runs some of the sections, named with commas between them
-# (tabular, segmentation, sequences; all by default), e.g.
+# (tabular, segmentation, sequences, text; all by default), e.g.
 #
 #     BENCH_ONLY=sequences bash test/bench/run.sh
 #
@@ -48,7 +55,7 @@ SEQ_HIDDEN=${BENCH_SEQ_HIDDEN:-32}        # LSTM/GRU units (one layer)
 SEQ_SMALL=${BENCH_SEQ_SMALL:-$((SEQ_ENTITIES / 4))}  # groups, small memory run
 PYTHON=/usr/bin/python3
 
-SECTIONS=(tabular segmentation sequences)
+SECTIONS=(tabular segmentation sequences text)
 ONLY=${BENCH_ONLY:-$(IFS=,; echo "${SECTIONS[*]}")}
 
 # wanted SECTION: true when BENCH_ONLY selects SECTION.
@@ -63,9 +70,17 @@ done
 
 mktai_ensure_deps
 peers=()
-"$PYTHON" -c 'import torch' 2>/dev/null || peers+=(python3-torch)
+if wanted tabular || wanted segmentation || wanted sequences; then
+    "$PYTHON" -c 'import torch' 2>/dev/null || peers+=(python3-torch)
+fi
 if wanted segmentation; then
     "$PYTHON" -c 'import sklearn, threadpoolctl' 2>/dev/null || peers+=(python3-sklearn)
+fi
+if wanted text; then
+    # shellcheck source=test/bench/text.sh
+    source "$MKTAI_ROOT/test/bench/text.sh"
+    text_check_data
+    [ -x "$FASTTEXT" ] || peers+=(fasttext)
 fi
 if [ ${#peers[@]} -gt 0 ]; then
     log "installing the peers: ${peers[*]}"
@@ -442,4 +457,7 @@ if wanted segmentation; then
 fi
 if wanted sequences; then
     bench_sequences
+fi
+if wanted text; then
+    bench_text
 fi
