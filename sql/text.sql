@@ -79,6 +79,15 @@ SELECT mktai.sentiment('review_prefix', 'the room great today 推荐') =
        mktai.sentiment('review_sentiment', 'the room great today 推荐 ' || repeat('terrible ', 100000))
            AS read_whole;
 
+-- Documents are not categories: texts over 1024 bytes train as well.
+CREATE TABLE long_reviews AS
+SELECT repeat(review || ' ', 60) AS review, positive FROM reviews;
+SELECT min(octet_length(review)) > 1024 AS long,
+       (SELECT (metrics->>'accuracy')::float8 > 0.85
+          FROM mktai.train('long_review_sentiment', 'text_classification', 'long_reviews',
+                           'positive', '{"text": "review"}')) AS accuracy_ok
+  FROM long_reviews;
+
 -- Export and import.
 SELECT version FROM mktai.import_model('review_sentiment_copy', mktai.export_model('review_sentiment'));
 SELECT bool_and(mktai.sentiment('review_sentiment', review) =

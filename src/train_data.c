@@ -71,7 +71,7 @@ DictionaryCode(RawColumn *col, char *text)
 	DictEntry  *entry;
 	bool		found;
 
-	if (strlen(text) > MK_MAX_NAME_BYTES)
+	if (!col->documents && strlen(text) > MK_MAX_NAME_BYTES)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 errmsg("a value of column \"%s\" has %zu bytes; a category may have %d",
@@ -80,7 +80,7 @@ DictionaryCode(RawColumn *col, char *text)
 	entry = hash_search(col->dict, &text, HASH_ENTER, &found);
 	if (!found)
 	{
-		if (col->n_codes >= MK_MAX_CATEGORIES * 10)
+		if (!col->documents && col->n_codes >= MK_MAX_CATEGORIES * 10)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("column \"%s\" has more than %d distinct values",
@@ -105,8 +105,9 @@ InitColumn(RawColumn *col, Form_pg_attribute att, bool is_target,
 	col->name = pstrdup(NameStr(att->attname));
 	col->typid = att->atttypid;
 	col->kind = FeatureKindOfType(att->atttypid, &col->source);
+	col->documents = !is_target && use == TARGET_DOCUMENT_CLASSES;
 
-	if (is_target && use == TARGET_CLASSES)
+	if (is_target && (use == TARGET_CLASSES || use == TARGET_DOCUMENT_CLASSES))
 	{
 		if (col->kind == MK_COLUMN_NUMERIC &&
 			(col->source == SRC_FLOAT4 || col->source == SRC_FLOAT8 ||

@@ -34,6 +34,7 @@ typedef struct RawColumn
 	char	  **texts;			/* categorical: code -> text */
 	int32		n_codes;
 	int64		n_null;
+	bool		documents;		/* free text: no limit on length or count */
 } RawColumn;
 
 /*
@@ -67,12 +68,15 @@ typedef struct RawTable
 
 /*
  * How the target is read: as classes (boolean, integer or text labels), as
- * numbers (regression), as a number in every row of a series (forecast:
- * never NULL, and the feature columns may be none), or not at all.
+ * classes of documents (the features are free text, whose values may be of
+ * any length and all distinct, unlike categories), as numbers
+ * (regression), as a number in every row of a series (forecast: never
+ * NULL, and the feature columns may be none), or not at all.
  */
 typedef enum TargetUse
 {
 	TARGET_CLASSES,
+	TARGET_DOCUMENT_CLASSES,
 	TARGET_NUMBERS,
 	TARGET_SERIES,
 	TARGET_NONE
