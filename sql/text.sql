@@ -30,7 +30,8 @@ SELECT model, metrics->>'evaluated_on' AS evaluated_on,
                    '{"text": "review"}');
 SELECT spec->'options'->'epochs' AS epochs, spec->'options'->'dim' AS dim,
        spec->'options'->'word_ngrams' AS word_ngrams, spec->'options'->'cjk_ngrams' AS cjk_ngrams,
-       spec->'options'->'buckets' AS buckets
+       spec->'options'->'buckets' AS buckets, spec->'options'->'char_min' AS char_min,
+       spec->'options'->'char_max' AS char_max
   FROM mktai.models WHERE name = 'review_sentiment';
 
 SELECT doc, mktai.classify('review_sentiment', doc) AS label,
@@ -123,7 +124,7 @@ CREATE VIEW reviews_stars AS
 SELECT review, CASE WHEN positive THEN 5 ELSE 1 END AS stars FROM reviews;
 SELECT metrics->'classes' AS classes
   FROM mktai.train('review_stars', 'text_classification', 'reviews_stars', 'stars',
-                   '{"text": "review", "epochs": 2}');
+                   '{"text": "review", "epochs": 5}');
 SELECT e->'rows' AS rows, (e->>'accuracy')::float8 > 0.85 AS accurate
   FROM mktai.evaluate('review_stars', 'reviews_stars') AS e;
 -- a label the model never saw is an error, as for any classifier
@@ -160,7 +161,7 @@ SELECT mktai.train('bad', 'text_classification', 'reviews', 'review', '{"text": 
 SELECT mktai.train('bad', 'text_classification', 'reviews', 'positive',
                    '{"text": "review", "hidden": [8]}');
 SELECT mktai.train('bad', 'text_classification', 'reviews', 'positive',
-                   '{"text": "review", "char_min": 2}');
+                   '{"text": "review", "char_min": 4, "char_max": 2}');
 SELECT mktai.train('bad', 'text_classification', 'reviews', 'positive',
                    '{"text": "review", "locale": "not a locale!"}');
 SELECT mktai.train('bad', 'text_classification', 'reviews', 'positive',

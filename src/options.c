@@ -159,10 +159,10 @@ SetDefaultOptions(TrainOptions *opts, MkTask task)
 	opts->loss = "mae";
 	opts->text = NULL;
 	opts->dim = MK_TEXT_DEFAULT_DIM;
-	opts->buckets = 1 << 18;
-	opts->word_ngrams = 2;
-	opts->char_min = 0;
-	opts->char_max = 0;
+	opts->buckets = MK_TEXT_DEFAULT_BUCKETS;
+	opts->word_ngrams = MK_TEXT_DEFAULT_WORD_NGRAMS;
+	opts->char_min = MK_TEXT_DEFAULT_CHAR_MIN;
+	opts->char_max = MK_TEXT_DEFAULT_CHAR_MAX;
 	opts->locale = "";
 	opts->cjk_ngrams = 1;
 	opts->cjk_words = true;
@@ -171,7 +171,7 @@ SetDefaultOptions(TrainOptions *opts, MkTask task)
 	opts->max_bytes = MK_TOKENIZE_DEFAULT_MAX_BYTES;
 	if (task == MK_TASK_TEXT_CLASSIFICATION)
 	{
-		/* fastText's supervised defaults but a held-out tenth for metrics */
+		/* fastText's epochs and learning rate; a held-out tenth for metrics */
 		opts->epochs = MK_TEXT_DEFAULT_EPOCHS;
 		opts->learning_rate = MK_TEXT_DEFAULT_LEARNING_RATE;
 		opts->validation_fraction = 0.1;
@@ -476,7 +476,7 @@ ParseTrainOptions(Jsonb *options, MkTask task, TrainOptions *opts)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("options \"char_min\" (%d) and \"char_max\" (%d) do not make a range",
 						opts->char_min, opts->char_max),
-				 errhint("Give both, with char_min <= char_max, or neither.")));
+				 errhint("Give char_min <= char_max, or 0 for both to leave character n-grams out.")));
 	if (task == MK_TASK_FORECAST && opts->order == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -7,8 +7,9 @@
  * implementation.  Token hashes are computed once per document into the
  * caller's scratch and reused by every n-gram that contains the token.
  * Character n-grams are hashed while walking the framed token "<" token ">"
- * without building it: a run starting at each code point is extended one
- * code point at a time, so each length costs one more code point's bytes.
+ * without building it (CJK tokens have none): a run starting at each code
+ * point is extended one code point at a time, so each length costs one
+ * more code point's bytes.
  */
 #include <stdbool.h>
 
@@ -84,6 +85,53 @@ framed_byte(const MkToken *tok, int32_t j)
 	return (unsigned char) tok->data[j - 1];
 }
 
+/*
+ * The first code point of a token, or -1 when its bytes do not begin with
+ * a whole UTF-8 sequence.
+ */
+static int32_t
+first_code_point(const MkToken *tok)
+{
+	const unsigned char *p = (const unsigned char *) tok->data;
+	int			extra;
+	int32_t		c;
+
+	if (tok->len < 1)
+		return -1;
+	if (p[0] < 0x80)
+		return p[0];
+	/* the lead byte gives the sequence's length and its top bits */
+	if ((p[0] & 0xE0) == 0xC0)
+		extra = 1;
+	else if ((p[0] & 0xF0) == 0xE0)
+		extra = 2;
+	else if ((p[0] & 0xF8) == 0xF0)
+		extra = 3;
+	else
+		return -1;
+	c = p[0] & (0x3F >> extra);
+	if (tok->len <= extra)
+		return -1;
+	for (int i = 1; i <= extra; i++)
+	{
+		if (!is_continuation(p[i]))
+			return -1;
+		c = (c << 6) | (p[i] & 0x3F);
+	}
+	return c;
+}
+
+/* Whether a token is CJK, so has no character n-grams (see the header). */
+static bool
+is_cjk_token(const MkToken *tok)
+{
+	int32_t		c = first_code_point(tok);
+
+	return (c >= 0x1100 && c <= 0x11FF) || (c >= 0x2E80 && c <= 0x9FFF) ||
+		(c >= 0xA960 && c <= 0xA97F) || (c >= 0xAC00 && c <= 0xD7FF) ||
+		(c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3FFFF);
+}
+
 /* Code points of the framed token: the token's, plus the two brackets. */
 static int32_t
 framed_code_points(const MkToken *tok)
@@ -102,7 +150,7 @@ char_ngram_count(const MkTextFeatConfig *cfg, const MkToken *tok)
 	int32_t		points = framed_code_points(tok);
 	size_t		n = 0;
 
-	if (cfg->char_max == 0)
+	if (cfg->char_max == 0 || is_cjk_token(tok))
 		return 0;
 	for (int m = cfg->char_min; m <= cfg->char_max; m++)
 		if (points >= m)
@@ -136,6 +184,8 @@ char_ngrams(int32_t *ids, const MkTextFeatConfig *cfg, const MkToken *tok)
 	int32_t		total = tok->len + 2;	/* bytes of the framed token */
 	size_t		n = 0;
 
+	if (is_cjk_token(tok))
+		return 0;
 	for (int32_t start = 0; start < total; start++)
 	{
 		uint64_t	h = FNV_OFFSET;
