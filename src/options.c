@@ -164,8 +164,9 @@ SetDefaultOptions(TrainOptions *opts, MkTask task)
 	opts->char_min = MK_TEXT_DEFAULT_CHAR_MIN;
 	opts->char_max = MK_TEXT_DEFAULT_CHAR_MAX;
 	opts->locale = "";
+	/* CJK text as characters, as fastText is fed: see doc/reference.md */
 	opts->cjk_ngrams = 1;
-	opts->cjk_words = true;
+	opts->cjk_words = false;
 	opts->numbers = true;
 	opts->emoji = true;
 	opts->max_bytes = MK_TOKENIZE_DEFAULT_MAX_BYTES;
