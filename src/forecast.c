@@ -84,7 +84,7 @@ ReadSeries(const MkModel *model, Oid relid)
 	table = ReadTrainingData(relid, model->target.name, TARGET_SERIES,
 							 features, exclude,
 							 fc->series[0] != '\0' ? fc->series : NULL,
-							 fc->order, InvalidOid);
+							 fc->order, InvalidOid, false);
 	for (int c = 0; c < prep->n_columns; c++)
 		if (table->features[c].kind != prep->columns[c].kind)
 			ereport(ERROR,

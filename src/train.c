@@ -202,7 +202,8 @@ TrainAndStore(FunctionCallInfo fcinfo, const char *name, const char *task_name,
 	table = ReadTrainingData(relid, target, TargetUseOf(task),
 							 opts.features, opts.exclude,
 							 task == MK_TASK_FORECAST ? opts.series : opts.entity,
-							 opts.order, labels);
+							 opts.order, labels,
+							 task == MK_TASK_TEXT_CLASSIFICATION);
 	memset(&model, 0, sizeof(model));
 	initStringInfo(&metrics);
 	if (task == MK_TASK_SEGMENTATION)

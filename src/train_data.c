@@ -71,7 +71,7 @@ DictionaryCode(RawColumn *col, char *text)
 	DictEntry  *entry;
 	bool		found;
 
-	if (strlen(text) > MK_MAX_NAME_BYTES)
+	if (!col->documents && strlen(text) > MK_MAX_NAME_BYTES)
 		ereport(ERROR,
 				(errcode(ERRCODE_STRING_DATA_RIGHT_TRUNCATION),
 				 errmsg("a value of column \"%s\" has %zu bytes; a category may have %d",
@@ -564,7 +564,7 @@ InitSequences(Relation rel, const char *entity, const char *order,
 RawTable *
 ReadTrainingData(Oid relid, const char *target, TargetUse use, List *features,
 				 List *exclude, const char *entity, const char *order,
-				 Oid labels)
+				 Oid labels, bool documents)
 {
 	RawTable   *table = palloc0(sizeof(RawTable));
 	Relation	rel = relation_open(relid, AccessShareLock);
@@ -600,8 +600,11 @@ ReadTrainingData(Oid relid, const char *target, TargetUse use, List *features,
 	table->n_features = list_length(chosen);
 	table->features = palloc0(sizeof(RawColumn) * table->n_features);
 	foreach(lc, chosen)
+	{
 		InitColumn(&table->features[foreach_current_index(lc)],
 				   TupleDescAttr(desc, lfirst_int(lc)), false, use);
+		table->features[foreach_current_index(lc)].documents = documents;
+	}
 	if (target_att != NULL)
 		InitColumn(&table->target, target_att, true, use);
 

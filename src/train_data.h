@@ -31,6 +31,8 @@ typedef struct RawColumn
 	bool	   *nulls;			/* numeric: NULL flag per row */
 	int32	   *codes;			/* categorical: code per row, -1 for NULL */
 	HTAB	   *dict;			/* categorical: text -> code */
+	bool		documents;		/* values are documents: no category limit
+								 * on their length */
 	char	  **texts;			/* categorical: code -> text */
 	int32		n_codes;
 	int64		n_null;
@@ -85,12 +87,14 @@ typedef enum TargetUse
  * the target of a sequence task coming from the labels relation
  * (joined on the entity) when labels is valid.  ERRORs on a relation that
  * cannot be read, unknown or unsupported columns, NaN or infinity, or no
- * usable rows.
+ * usable rows.  With documents (text classification) the features are
+ * texts of any length rather than categories.
  */
 extern RawTable *ReadTrainingData(Oid relid, const char *target,
 								  TargetUse use, List *features,
 								  List *exclude, const char *entity,
-								  const char *order, Oid labels);
+								  const char *order, Oid labels,
+								  bool documents);
 
 /* The label type of a classification target column. */
 extern MkLabelType TargetLabelType(const RawColumn *target);
