@@ -2,7 +2,8 @@
  * train_text.c
  *		Text classification: a bag of hashed word (and character) n-grams,
  *		averaged into an embedding and classified linearly, trained by SGD
- *		(src/core/textclf.h).
+ *		(src/core/textclf.h); with "encoder": "cnn", convolutions over the
+ *		first tokens in order join the bag, trained by Adam (textcnn.h).
  *
  * The relation is read as for any training (train_data.c), its one feature
  * the text column, so identical documents share a dictionary entry and
@@ -26,11 +27,15 @@
 #include "train_tabular.h"
 #include "train_text.h"
 
-/* Bags of ids per dictionary entry of the text column, in CSR form. */
+/*
+ * Bags of ids per dictionary entry of the text column, in CSR form, and
+ * each entry's tokens (its unigram ids, at the head of its bag).
+ */
 typedef struct Bags
 {
 	int64	   *offsets;		/* [n_codes + 1] */
 	int32	   *ids;
+	int32	   *tokens;			/* [n_codes] */
 } Bags;
 
 /* Documents in training order, as the core wants them. */
@@ -39,6 +44,7 @@ typedef struct Documents
 	int64	   *offsets;		/* [n + 1] */
 	int32	   *ids;
 	int32	   *labels;
+	int32	   *tokens;
 	float	   *weight;			/* NULL unless class weights */
 	int			n;
 } Documents;
@@ -73,6 +79,7 @@ HashDictionary(const RawColumn *col, const MkText *text)
 
 	InitDocumentBuffers(&buf, CurrentMemoryContext);
 	bags.offsets = palloc_extended(sizeof(int64) * (col->n_codes + 1), MCXT_ALLOC_HUGE);
+	bags.tokens = palloc_extended(sizeof(int32) * Max(col->n_codes, 1), MCXT_ALLOC_HUGE);
 	bags.ids = palloc_extended(sizeof(int32) * capacity, MCXT_ALLOC_HUGE);
 	bags.offsets[0] = 0;
 	for (int c = 0; c < col->n_codes; c++)
@@ -90,6 +97,7 @@ HashDictionary(const RawColumn *col, const MkText *text)
 		}
 		memcpy(bags.ids + bags.offsets[c], buf.ids, sizeof(int32) * n);
 		bags.offsets[c + 1] = bags.offsets[c] + n;
+		bags.tokens[c] = buf.n_tokens;
 		if (c % 1024 == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
@@ -113,6 +121,7 @@ GatherDocuments(const RawTable *table, const Bags *bags,
 	d.weight = NULL;
 	d.offsets = palloc_extended(sizeof(int64) * (n + 1), MCXT_ALLOC_HUGE);
 	d.labels = palloc_extended(sizeof(int32) * Max(n, 1), MCXT_ALLOC_HUGE);
+	d.tokens = palloc_extended(sizeof(int32) * Max(n, 1), MCXT_ALLOC_HUGE);
 	for (int i = 0; i < n; i++)
 	{
 		int32		code = col->codes[rows[i]];
@@ -131,6 +140,7 @@ GatherDocuments(const RawTable *table, const Bags *bags,
 			memcpy(d.ids + d.offsets[i], bags->ids + bags->offsets[code],
 				   sizeof(int32) * len);
 		d.offsets[i + 1] = d.offsets[i] + len;
+		d.tokens[i] = code >= 0 ? bags->tokens[code] : 0;
 		d.labels[i] = class_of_code[table->target.codes[rows[i]]];
 	}
 	return d;
@@ -147,6 +157,7 @@ TextData(const Documents *d)
 	data.labels = d->labels;
 	data.weight = d->weight;
 	data.n = d->n;
+	data.tokens = d->tokens;
 	return data;
 }
 
@@ -165,7 +176,8 @@ AppendTextMetrics(StringInfo metrics, const MkModel *model, const Documents *d)
 	for (int i = 0; i < d->n; i++)
 	{
 		mk_text_predict(probs, cfg, model->params, d->ids + d->offsets[i],
-						(int) (d->offsets[i + 1] - d->offsets[i]), scratch);
+						(int) (d->offsets[i + 1] - d->offsets[i]), d->tokens[i],
+						scratch);
 		if (width == 1)
 			outputs[i] = probs[model->target.positive];
 		else
@@ -186,6 +198,8 @@ FitText(const MkModel *model, const MkTextDataset *train,
 	fit_opts.learning_rate = (float) opts->learning_rate;
 	fit_opts.epochs = opts->epochs;
 	fit_opts.seed = (uint64) opts->seed;
+	fit_opts.batch_size = opts->batch_size;
+	fit_opts.dropout = (float) opts->dropout;
 	mk_rng_seed(&rng, (uint64) opts->seed + 1);
 	mk_text_init(model->params, &model->text.cfg, &rng);
 	mk_text_fit(&model->text.cfg, model->params, train, valid, &fit_opts,
@@ -229,6 +243,12 @@ TrainText(MkModel *model, StringInfo metrics, RawTable *table,
 	text->cfg.dim = opts->dim;
 	text->cfg.n_classes = model->target.n_classes;
 	text->cfg.loss = model->target.n_classes == 2 ? MK_LOSS_BCE : MK_LOSS_SOFTMAX;
+	if (strcmp(opts->encoder, "cnn") == 0)
+	{
+		text->cfg.encoder = MK_TEXT_CNN;
+		text->cfg.filters = opts->filters;
+		text->cfg.max_length = opts->max_length;
+	}
 	if ((problem = mk_text_config_error(&text->cfg)) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
