@@ -80,5 +80,8 @@ SELECT mktai.train('bad', 'text_classification', 'ordered', 'positive',
 SELECT mktai.train('bad', 'text_classification', 'ordered', 'positive',
                    '{"text": "review", "encoder": "cnn", "batch_size": 0}');
 SELECT mktai.train('bad', 'text_classification', 'ordered', 'positive',
+                   '{"text": "review", "encoder": "cnn", "batch_size": 1000000,
+                     "max_length": 16384}');
+SELECT mktai.train('bad', 'text_classification', 'ordered', 'positive',
                    '{"text": "review", "encoder": "cnn", "cell": "gru"}');
 SELECT count(*) AS bad_models FROM mktai.models WHERE name = 'bad';

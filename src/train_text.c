@@ -21,6 +21,7 @@
 
 #include "core/mk_alloc.h"
 #include "core/rng.h"
+#include "core/textcnn.h"
 #include "scoring.h"
 #include "text_features_sql.h"
 #include "train_common.h"
@@ -253,6 +254,12 @@ TrainText(MkModel *model, StringInfo metrics, RawTable *table,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid text classifier: %s", problem)));
+	if (text->cfg.encoder == MK_TEXT_CNN &&
+		(problem = mk_textcnn_shape_error(&text->cfg, opts->batch_size)) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid text classifier: %s", problem),
+				 errhint("Lower \"batch_size\" or \"max_length\".")));
 
 	bags = HashDictionary(&table->features[0], text);
 	train = GatherDocuments(table, &bags, class_of_code, split.rows, split.n_train);

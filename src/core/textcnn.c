@@ -16,9 +16,19 @@
  *				db_w[f] += g;  dx[r* .. r* + w) += g W_w[f]
  */
 #include <cblas.h>
+#include <limits.h>
 #include <string.h>
 
 #include "textcnn.h"
+
+/* R is at most batch_size spans of max_length tokens. */
+const char *
+mk_textcnn_shape_error(const MkTextConfig *cfg, int batch_size)
+{
+	if ((int64_t) batch_size * mk_textcnn_span(cfg->max_length) > INT_MAX)
+		return "batch_size times max_length must be at most 2147483647";
+	return NULL;
+}
 
 /* x[R + MK_TEXT_CNN_MAX_WIDTH, D]: row r = embed[tok[r]], zeros for -1. */
 void

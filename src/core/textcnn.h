@@ -33,6 +33,14 @@ mk_textcnn_span(int len)
 	return len > MK_TEXT_CNN_MAX_WIDTH ? len : MK_TEXT_CNN_MAX_WIDTH;
 }
 
+/*
+ * Checks that packed batches of batch_size documents of up to max_length
+ * tokens have a row count R that fits BLAS's int; NULL when they do, else
+ * a static message.
+ */
+extern const char *mk_textcnn_shape_error(const MkTextConfig *cfg,
+										  int batch_size);
+
 /* x[R + MK_TEXT_CNN_MAX_WIDTH, D]: row r = embed[tok[r]], zeros for -1. */
 extern void mk_textcnn_gather(float *x, const float *embed,
 							  const int32_t *tok, int R, int D);

@@ -402,7 +402,9 @@ test_errors(void)
 			   mk_text_config_error(&no_filters) != NULL &&
 			   mk_text_config_error(&no_length) != NULL &&
 			   mk_text_config_error(&bag_with_filters) != NULL &&
-			   mk_text_config_error(&unknown) != NULL,
+			   mk_text_config_error(&unknown) != NULL &&
+			   mk_textcnn_shape_error(&good, 1 << 20) == NULL &&
+			   mk_textcnn_shape_error(&no_length, 1 << 20) != NULL,
 			   "textcnn: configuration checks");
 	ok = mk_text_dataset_error(&good, &ds) == NULL;
 	tokens[1] = 2;				/* more tokens than ids */
