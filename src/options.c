@@ -455,7 +455,7 @@ ParseTrainOptions(Jsonb *options, MkTask task, TrainOptions *opts)
 	SetDefaultOptions(opts, task);
 	opts->task = task;
 	if (options == NULL)
-		return;				/* the bag encoder: no defaults to adjust */
+		return;
 	if (!JB_ROOT_IS_OBJECT(options))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

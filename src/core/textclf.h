@@ -219,9 +219,12 @@ extern void mk_text_balanced_weights(float *weight, const int32_t *labels,
  * epoch's parameters are kept.  Same inputs and seed give bit-identical
  * parameters.  result->curve is mk_alloc'd.
  *
- * The CNN trains otherwise (textcnn.h): mini-batches of opt->batch_size
- * documents, Adam with the same linearly falling learning rate, dropout,
- * hooks->before_batch before every batch.
+ * The CNN trains otherwise (textcnn.h): first the bag model alone, with
+ * the bag's default learning rate and epochs, into the table and the
+ * bag's columns of the linear layer; then the whole network by Adam on
+ * mini-batches of opt->batch_size documents, with the same linearly
+ * falling learning rate and with dropout, hooks->before_batch before every
+ * batch and hooks->after_epoch after each of opt->epochs epochs.
  */
 extern void mk_text_fit(const MkTextConfig *cfg, float *params,
 						const MkTextDataset *train,

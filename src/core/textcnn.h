@@ -3,7 +3,8 @@
  *		The text classifier's convolutional encoder: token embeddings in
  *		order, convolutions of widths 2, 3 and 4 with a ReLU, max-pooled over
  *		time (Kim, "Convolutional Neural Networks for Sentence
- *		Classification", EMNLP 2014), and its training by mini-batch Adam.
+ *		Classification", EMNLP 2014), and its training by mini-batch Adam
+ *		after a warm start by the bag model.
  *
  * A batch of B documents is PACKED: document b's tokens are the rows
  * start[b] .. start[b] + len[b] - 1 of x[R, D], and it owns

@@ -13,6 +13,13 @@
  * layer, which every document touches, lie after the table in the block
  * and step densely.
  *
+ * Before Adam, the bag model alone is trained by its own SGD into the
+ * table and the bag's columns of the linear layer.  Adam on a table from
+ * scratch overfits a few thousand texts within an epoch or two; started
+ * from the bag's embeddings, which already separate the classes, the
+ * convolutions learn what order adds (on ChnSentiCorp hotel reviews, test
+ * accuracy 0.876 from scratch, 0.891 warm, without the refit).
+ *
  * The learning rate falls linearly from opt->learning_rate to 0 over all
  * steps, as the bag model's does.  Documents are reshuffled every epoch,
  * and dropout masks drawn, from one MkRng seeded with opt->seed; every sum
