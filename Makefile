@@ -23,7 +23,9 @@ CORE_OBJS = \
 	src/core/sequence.o \
 	src/core/text_features.o \
 	src/core/textclf.o \
-	src/core/textclf_fit.o
+	src/core/textclf_fit.o \
+	src/core/textcnn.o \
+	src/core/textcnn_fit.o
 # ICU tokenization: no backend either, but ICU.
 TEXT_OBJS = \
 	src/text/tokenize.o
@@ -81,6 +83,7 @@ REGRESS = \
 	forecast \
 	tokenize \
 	text \
+	text_encoder \
 	mentions
 
 PG_CONFIG ?= pg_config
@@ -98,6 +101,7 @@ include $(PGXS)
 # vectorised, which -O2 alone does not do; PostgreSQL builds its page
 # checksums the same way.  Vectorising leaves the float results unchanged.
 src/core/textclf.o: override CFLAGS += $(CFLAGS_VECTORIZE)
+src/core/textcnn.o: override CFLAGS += $(CFLAGS_VECTORIZE)
 
 # PGXS tracks no header dependencies; a changed header rebuilds everything.
 $(OBJS): $(wildcard src/*.h src/core/*.h src/model/*.h src/text/*.h)

@@ -36,7 +36,8 @@ ClassifyArgument(FunctionCallInfo fcinfo, ScoreState **statep,
 				  "Train a model with task text_classification.");
 	n = DocumentIds(state->doc, &model->text, PG_GETARG_TEXT_PP(1));
 	mk_text_predict(state->probs, &model->text.cfg, model->params,
-					state->doc->ids, (int) n, state->text_scratch);
+					state->doc->ids, (int) n, state->doc->n_tokens,
+					state->text_scratch);
 	*statep = state;
 	return state->probs;
 }

@@ -227,14 +227,18 @@ ScoreDocument(Evaluation *ev, HeapTuple tuple, TupleDesc desc, float *out)
 	bool		isnull;
 	Datum		value = heap_getattr(tuple, docs->attindex + 1, desc, &isnull);
 	size_t		n = 0;
+	int			n_tokens = 0;
 
 	if (!isnull)
+	{
 		n = DocumentIds(&docs->buf, &model->text,
 						docs->source == SRC_TEXT ? DatumGetTextPP(value) :
 						cstring_to_text(CategoryFromDatum(value, docs->source,
 														  &docs->output)));
+		n_tokens = docs->buf.n_tokens;
+	}
 	mk_text_predict(docs->probs, &model->text.cfg, model->params,
-					docs->buf.ids, (int) n, docs->scratch);
+					docs->buf.ids, (int) n, n_tokens, docs->scratch);
 	if (ModelOutputWidth(model) == 1)
 		out[0] = docs->probs[model->target.positive];
 	else

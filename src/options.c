@@ -59,9 +59,9 @@ static const OptionDef option_defs[] = {
 	{"exclude", OPT_NAMES, OPT(exclude), 0, 0, NULL, FOR_COLUMNS},
 	{"hidden", OPT_WIDTHS, OPT(hidden), 1, 65536, NULL, FOR_COLUMNS},
 	{"activation", OPT_STRING, OPT(activation), 0, 0, "relu,tanh,sigmoid", FOR_COLUMNS},
-	{"dropout", OPT_REAL, OPT(dropout), 0, 0.9, NULL, FOR_COLUMNS},
+	{"dropout", OPT_REAL, OPT(dropout), 0, 0.9, NULL, FOR_COLUMNS | FOR_TEXT},
 	{"epochs", OPT_INT, OPT(epochs), 1, 100000, NULL, FOR_ALL},
-	{"batch_size", OPT_INT, OPT(batch_size), 1, 1048576, NULL, FOR_COLUMNS},
+	{"batch_size", OPT_INT, OPT(batch_size), 1, 1048576, NULL, FOR_COLUMNS | FOR_TEXT},
 	{"learning_rate", OPT_REAL, OPT(learning_rate), 1e-8, 10, NULL, FOR_ALL},
 	{"weight_decay", OPT_REAL, OPT(weight_decay), 0, 1, NULL, FOR_COLUMNS},
 	{"optimizer", OPT_STRING, OPT(optimizer), 0, 0, "adam,sgd", FOR_COLUMNS},
@@ -89,12 +89,14 @@ static const OptionDef option_defs[] = {
 	{"cell", OPT_STRING, OPT(cell), 0, 0, "lstm,gru", FOR_RECURRENT},
 	{"hidden_size", OPT_INT, OPT(hidden_size), 1, 4096, NULL, FOR_RECURRENT},
 	{"layers", OPT_INT, OPT(layers), 1, MK_RNN_MAX_LAYERS, NULL, FOR_RECURRENT},
-	{"max_length", OPT_INT, OPT(max_length), 1, 100000, NULL, FOR_RECURRENT},
+	{"max_length", OPT_INT, OPT(max_length), 1, 100000, NULL, FOR_RECURRENT | FOR_TEXT},
 	{"clip", OPT_REAL, OPT(clip), 0, 1e6, NULL, FOR_RECURRENT},
 	{"horizon", OPT_INT, OPT(horizon), 1, MK_MAX_HORIZON, NULL, FOR_FORECAST},
 	{"level", OPT_REAL, OPT(level), 0.01, 0.99, NULL, FOR_FORECAST},
 	{"loss", OPT_STRING, OPT(loss), 0, 0, "mae,mse", FOR_FORECAST},
 	{"text", OPT_STRING, OPT(text), 0, 0, NULL, FOR_TEXT},
+	{"encoder", OPT_STRING, OPT(encoder), 0, 0, "bag,cnn", FOR_TEXT},
+	{"filters", OPT_INT, OPT(filters), 1, MK_TEXT_MAX_FILTERS, NULL, FOR_TEXT},
 	{"dim", OPT_INT, OPT(dim), 1, MK_TEXT_MAX_DIM, NULL, FOR_TEXT},
 	{"buckets", OPT_INT, OPT(buckets), 1, MK_TEXT_MAX_BUCKETS, NULL, FOR_TEXT},
 	{"word_ngrams", OPT_INT, OPT(word_ngrams), 1, MK_TEXT_MAX_WORD_NGRAMS, NULL, FOR_TEXT},
@@ -176,6 +178,12 @@ SetDefaultOptions(TrainOptions *opts, MkTask task)
 		opts->epochs = MK_TEXT_DEFAULT_EPOCHS;
 		opts->learning_rate = MK_TEXT_DEFAULT_LEARNING_RATE;
 		opts->validation_fraction = 0.1;
+		/* the CNN's; its epochs and learning rate are set after parsing */
+		opts->encoder = "bag";
+		opts->filters = MK_TEXT_CNN_DEFAULT_FILTERS;
+		opts->max_length = MK_TEXT_CNN_DEFAULT_MAX_LENGTH;
+		opts->batch_size = MK_TEXT_CNN_DEFAULT_BATCH_SIZE;
+		opts->dropout = MK_TEXT_CNN_DEFAULT_DROPOUT;
 	}
 	if (task == MK_TASK_FORECAST)
 	{
@@ -216,6 +224,31 @@ FindOption(const char *name)
 		if (strcmp(option_defs[i].name, name) == 0)
 			return &option_defs[i];
 	return NULL;
+}
+
+/*
+ * The CNN text encoder trains by Adam, whose step sizes are not SGD's:
+ * its own epochs and learning rate, unless given.  A text model's
+ * max_length bounds the tokens the encoder reads.
+ */
+static void
+SetEncoderDefaults(TrainOptions *opts, const bool *given)
+{
+	if (opts->encoder == NULL)
+		opts->encoder = "bag";
+	if (strcmp(opts->encoder, "cnn") == 0)
+	{
+		if (!given[FindOption("epochs") - option_defs])
+			opts->epochs = MK_TEXT_CNN_DEFAULT_EPOCHS;
+		if (!given[FindOption("learning_rate") - option_defs])
+			opts->learning_rate = MK_TEXT_CNN_DEFAULT_LEARNING_RATE;
+	}
+	if (opts->max_length > MK_TEXT_MAX_LENGTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"max_length\" must be between 1 and %d for task text_classification",
+						MK_TEXT_MAX_LENGTH),
+				 errhint("The encoder reads the first max_length tokens of each text.")));
 }
 
 const char *
@@ -418,6 +451,7 @@ ParseTrainOptions(Jsonb *options, MkTask task, TrainOptions *opts)
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
+	bool		given[N_OPTIONS] = {false};
 
 	SetDefaultOptions(opts, task);
 	opts->task = task;
@@ -450,6 +484,7 @@ ParseTrainOptions(Jsonb *options, MkTask task, TrainOptions *opts)
 					 errhint("Valid options are: %s.", OptionNames(TaskFlag(opts))) : 0));
 		tok = JsonbIteratorNext(&it, &v, true);
 		Assert(tok == WJB_VALUE);
+		given[def - option_defs] = true;
 		if (v.type == jbvNull && def->kind == OPT_STRING)
 			*(char **) ((char *) opts + def->offset) = NULL;
 		else
@@ -472,6 +507,8 @@ ParseTrainOptions(Jsonb *options, MkTask task, TrainOptions *opts)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("task text_classification needs the option \"text\""),
 				 errhint("Name the text column, e.g. '{\"text\": \"review\"}'.")));
+	if (task == MK_TASK_TEXT_CLASSIFICATION)
+		SetEncoderDefaults(opts, given);
 	if (opts->char_min > opts->char_max || (opts->char_min == 0) != (opts->char_max == 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

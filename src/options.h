@@ -51,13 +51,16 @@ typedef struct TrainOptions
 	char	   *cell;			/* sequences: lstm or gru */
 	int			hidden_size;	/* sequences: units of the recurrent layers */
 	int			layers;			/* sequences: stacked recurrent layers */
-	int			max_length;		/* sequences: most recent steps trained on */
+	int			max_length;		/* sequences: most recent steps trained on;
+								 * text: first tokens the CNN reads */
 	double		clip;			/* sequences: max gradient norm; 0 = none */
 	char	   *series;			/* forecast: the column naming a series */
 	int			horizon;		/* forecast: steps predicted */
 	double		level;			/* forecast: prediction interval coverage */
 	char	   *loss;			/* forecast: mae (the median) or mse (the mean) */
 	char	   *text;			/* text: the column of documents */
+	char	   *encoder;		/* text: bag or cnn */
+	int			filters;		/* text: the CNN's filters per width */
 	int			dim;			/* text: embedding width */
 	int			buckets;		/* text: hashed feature rows */
 	int			word_ngrams;	/* text: longest word n-gram */

@@ -66,6 +66,7 @@ DocumentIds(DocumentBuffers *buf, const MkText *model_text, text *doc)
 		buf->tokens[i].len = (int32) mk_token_length(&list, i);
 	}
 	GrowIds(buf, mk_text_feat_count(&model_text->cfg.feat, buf->tokens, list.count));
+	buf->n_tokens = list.count;
 	return mk_text_features(buf->ids, buf->hashes, &model_text->cfg.feat,
 							buf->tokens, list.count);
 }

@@ -23,6 +23,7 @@ typedef struct DocumentBuffers
 	int			token_capacity;
 	int32	   *ids;
 	size_t		id_capacity;
+	int			n_tokens;		/* tokens of the last document: its first ids */
 	MemoryContext mcxt;			/* where the buffers live */
 } DocumentBuffers;
 
@@ -32,7 +33,7 @@ extern void InitDocumentBuffers(DocumentBuffers *buf, MemoryContext mcxt);
 /*
  * The feature ids of a document under a text model's tokenizer and
  * features: returns their number; they stay in buf->ids until the next
- * call.
+ * call, and the first buf->n_tokens of them are its unigrams in order.
  */
 extern size_t DocumentIds(DocumentBuffers *buf, const MkText *model_text,
 						  text *doc);

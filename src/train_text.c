@@ -2,7 +2,8 @@
  * train_text.c
  *		Text classification: a bag of hashed word (and character) n-grams,
  *		averaged into an embedding and classified linearly, trained by SGD
- *		(src/core/textclf.h).
+ *		(src/core/textclf.h); with "encoder": "cnn", convolutions over the
+ *		first tokens in order join the bag, trained by Adam (textcnn.h).
  *
  * The relation is read as for any training (train_data.c), its one feature
  * the text column, so identical documents share a dictionary entry and
@@ -20,17 +21,22 @@
 
 #include "core/mk_alloc.h"
 #include "core/rng.h"
+#include "core/textcnn.h"
 #include "scoring.h"
 #include "text_features_sql.h"
 #include "train_common.h"
 #include "train_tabular.h"
 #include "train_text.h"
 
-/* Bags of ids per dictionary entry of the text column, in CSR form. */
+/*
+ * Bags of ids per dictionary entry of the text column, in CSR form, and
+ * each entry's tokens (its unigram ids, at the head of its bag).
+ */
 typedef struct Bags
 {
 	int64	   *offsets;		/* [n_codes + 1] */
 	int32	   *ids;
+	int32	   *tokens;			/* [n_codes] */
 } Bags;
 
 /* Documents in training order, as the core wants them. */
@@ -39,6 +45,7 @@ typedef struct Documents
 	int64	   *offsets;		/* [n + 1] */
 	int32	   *ids;
 	int32	   *labels;
+	int32	   *tokens;
 	float	   *weight;			/* NULL unless class weights */
 	int			n;
 } Documents;
@@ -82,6 +89,7 @@ HashDictionary(const RawColumn *col, const MkText *text)
 
 	InitDocumentBuffers(&buf, CurrentMemoryContext);
 	bags.offsets = palloc_extended(sizeof(int64) * (col->n_codes + 1), MCXT_ALLOC_HUGE);
+	bags.tokens = palloc_extended(sizeof(int32) * Max(col->n_codes, 1), MCXT_ALLOC_HUGE);
 	bags.ids = palloc_extended(sizeof(int32) * capacity, MCXT_ALLOC_HUGE);
 	bags.offsets[0] = 0;
 	context.callback = TokenizingContext;
@@ -103,6 +111,7 @@ HashDictionary(const RawColumn *col, const MkText *text)
 		}
 		memcpy(bags.ids + bags.offsets[c], buf.ids, sizeof(int32) * n);
 		bags.offsets[c + 1] = bags.offsets[c] + n;
+		bags.tokens[c] = buf.n_tokens;
 		if (c % 1024 == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
@@ -127,6 +136,7 @@ GatherDocuments(const RawTable *table, const Bags *bags,
 	d.weight = NULL;
 	d.offsets = palloc_extended(sizeof(int64) * (n + 1), MCXT_ALLOC_HUGE);
 	d.labels = palloc_extended(sizeof(int32) * Max(n, 1), MCXT_ALLOC_HUGE);
+	d.tokens = palloc_extended(sizeof(int32) * Max(n, 1), MCXT_ALLOC_HUGE);
 	for (int i = 0; i < n; i++)
 	{
 		int32		code = col->codes[rows[i]];
@@ -145,6 +155,7 @@ GatherDocuments(const RawTable *table, const Bags *bags,
 			memcpy(d.ids + d.offsets[i], bags->ids + bags->offsets[code],
 				   sizeof(int32) * len);
 		d.offsets[i + 1] = d.offsets[i] + len;
+		d.tokens[i] = code >= 0 ? bags->tokens[code] : 0;
 		d.labels[i] = class_of_code[table->target.codes[rows[i]]];
 	}
 	return d;
@@ -161,6 +172,7 @@ TextData(const Documents *d)
 	data.labels = d->labels;
 	data.weight = d->weight;
 	data.n = d->n;
+	data.tokens = d->tokens;
 	return data;
 }
 
@@ -179,7 +191,8 @@ AppendTextMetrics(StringInfo metrics, const MkModel *model, const Documents *d)
 	for (int i = 0; i < d->n; i++)
 	{
 		mk_text_predict(probs, cfg, model->params, d->ids + d->offsets[i],
-						(int) (d->offsets[i + 1] - d->offsets[i]), scratch);
+						(int) (d->offsets[i + 1] - d->offsets[i]), d->tokens[i],
+						scratch);
 		if (width == 1)
 			outputs[i] = probs[model->target.positive];
 		else
@@ -200,6 +213,8 @@ FitText(const MkModel *model, const MkTextDataset *train,
 	fit_opts.learning_rate = (float) opts->learning_rate;
 	fit_opts.epochs = opts->epochs;
 	fit_opts.seed = (uint64) opts->seed;
+	fit_opts.batch_size = opts->batch_size;
+	fit_opts.dropout = (float) opts->dropout;
 	mk_rng_seed(&rng, (uint64) opts->seed + 1);
 	mk_text_init(model->params, &model->text.cfg, &rng);
 	mk_text_fit(&model->text.cfg, model->params, train, valid, &fit_opts,
@@ -243,10 +258,22 @@ TrainText(MkModel *model, StringInfo metrics, RawTable *table,
 	text->cfg.dim = opts->dim;
 	text->cfg.n_classes = model->target.n_classes;
 	text->cfg.loss = model->target.n_classes == 2 ? MK_LOSS_BCE : MK_LOSS_SOFTMAX;
+	if (strcmp(opts->encoder, "cnn") == 0)
+	{
+		text->cfg.encoder = MK_TEXT_CNN;
+		text->cfg.filters = opts->filters;
+		text->cfg.max_length = opts->max_length;
+	}
 	if ((problem = mk_text_config_error(&text->cfg)) != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid text classifier: %s", problem)));
+	if (text->cfg.encoder == MK_TEXT_CNN &&
+		(problem = mk_textcnn_shape_error(&text->cfg, opts->batch_size)) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid text classifier: %s", problem),
+				 errhint("Lower \"batch_size\" or \"max_length\".")));
 
 	bags = HashDictionary(&table->features[0], text);
 	train = GatherDocuments(table, &bags, class_of_code, split.rows, split.n_train);

@@ -15,7 +15,7 @@
 
 /*
  * Tokenizes and hashes the documents of table's one feature column, learns
- * the classes of its target, trains the fast text classifier the options
+ * the classes of its target, trains the text classifier the options
  * ask for and fills model (allocated in the current memory context);
  * appends the metrics to metrics as a JSON object.
  */

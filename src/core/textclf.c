@@ -19,6 +19,7 @@
 #include "loss.h"
 #include "mk_alloc.h"
 #include "textclf.h"
+#include "textcnn.h"
 
 /* Checks a configuration; returns NULL when valid, else a static message. */
 const char *
@@ -36,6 +37,18 @@ mk_text_config_error(const MkTextConfig *cfg)
 		return "a sigmoid output needs exactly 2 classes";
 	if (cfg->loss != MK_LOSS_BCE && cfg->loss != MK_LOSS_SOFTMAX)
 		return "loss must be sigmoid or softmax";
+	if (cfg->encoder == MK_TEXT_BAG)
+	{
+		if (cfg->filters != 0 || cfg->max_length != 0)
+			return "the bag encoder has no filters and no maximum length";
+		return NULL;
+	}
+	if (cfg->encoder != MK_TEXT_CNN)
+		return "encoder must be bag or cnn";
+	if (cfg->filters < 1 || cfg->filters > MK_TEXT_MAX_FILTERS)
+		return "filters must be between 1 and 4096";
+	if (cfg->max_length < 1 || cfg->max_length > MK_TEXT_MAX_LENGTH)
+		return "maximum length must be between 1 and 16384";
 	return NULL;
 }
 
@@ -46,14 +59,38 @@ mk_text_num_outputs(const MkTextConfig *cfg)
 	return cfg->loss == MK_LOSS_BCE ? 1 : cfg->n_classes;
 }
 
-/* V D + O D + O; the products go through mk_mul_size. */
+/* H: D, plus 3 F pooled filters with the CNN. */
+int
+mk_text_hidden_width(const MkTextConfig *cfg)
+{
+	if (cfg->encoder == MK_TEXT_CNN)
+		return cfg->dim + MK_TEXT_CNN_WIDTHS * cfg->filters;
+	return cfg->dim;
+}
+
+/* Floats of the CNN's filters and biases, 0 for the bag (bounded sizes). */
+static size_t
+conv_num_params(const MkTextConfig *cfg)
+{
+	size_t		n = 0;
+
+	if (cfg->encoder != MK_TEXT_CNN)
+		return 0;
+	for (int i = 0; i < MK_TEXT_CNN_WIDTHS; i++)
+		n += (size_t) cfg->filters *
+			((size_t) (MK_TEXT_CNN_MIN_WIDTH + i) * cfg->dim + 1);
+	return n;
+}
+
+/* V D + the filters + O H + O; the table's product through mk_mul_size. */
 size_t
 mk_text_num_params(const MkTextConfig *cfg)
 {
 	size_t		O = (size_t) mk_text_num_outputs(cfg);
 
 	return mk_mul_size((size_t) cfg->feat.buckets, (size_t) cfg->dim) +
-		mk_mul_size(O, (size_t) cfg->dim) + O;
+		conv_num_params(cfg) +
+		mk_mul_size(O, (size_t) mk_text_hidden_width(cfg)) + O;
 }
 
 /* Points p's members into block, in the order the header gives. */
@@ -61,24 +98,58 @@ void
 mk_text_bind(MkTextParams *p, float *block, const MkTextConfig *cfg)
 {
 	size_t		O = (size_t) mk_text_num_outputs(cfg);
+	float	   *next = block + (size_t) cfg->feat.buckets * cfg->dim;
 
 	p->embed = block;
-	p->weight = p->embed + (size_t) cfg->feat.buckets * cfg->dim;
-	p->bias = p->weight + O * cfg->dim;
+	for (int i = 0; i < MK_TEXT_CNN_WIDTHS; i++)
+	{
+		p->conv_weight[i] = NULL;
+		p->conv_bias[i] = NULL;
+		if (cfg->encoder != MK_TEXT_CNN)
+			continue;
+		p->conv_weight[i] = next;
+		next += (size_t) cfg->filters * (MK_TEXT_CNN_MIN_WIDTH + i) * cfg->dim;
+		p->conv_bias[i] = next;
+		next += cfg->filters;
+	}
+	p->weight = next;
+	p->bias = p->weight + O * mk_text_hidden_width(cfg);
 }
 
-/* Embeddings U(-1/D, 1/D) row by row; weight and bias zero. */
+/* n floats from U(-bound, bound). */
+static void
+fill_uniform(float *x, size_t n, double bound, MkRng *rng)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = (float) (bound * (2.0 * mk_rng_uniform(rng) - 1.0));
+}
+
+/*
+ * Embeddings U(-1/D, 1/D) row by row; the bag's weight and bias zero, the
+ * CNN's filters and weight U(-1/sqrt(fan in), 1/sqrt(fan in)).
+ */
 void
 mk_text_init(float *block, const MkTextConfig *cfg, MkRng *rng)
 {
 	MkTextParams p;
 	size_t		n_embed = (size_t) cfg->feat.buckets * cfg->dim;
-	double		bound = 1.0 / cfg->dim;
+	int			H = mk_text_hidden_width(cfg);
 
 	mk_text_bind(&p, block, cfg);
-	for (size_t i = 0; i < n_embed; i++)
-		p.embed[i] = (float) (bound * (2.0 * mk_rng_uniform(rng) - 1.0));
-	memset(p.weight, 0, (mk_text_num_params(cfg) - n_embed) * sizeof(float));
+	fill_uniform(p.embed, n_embed, 1.0 / cfg->dim, rng);
+	memset(block + n_embed, 0,
+		   (mk_text_num_params(cfg) - n_embed) * sizeof(float));
+	if (cfg->encoder != MK_TEXT_CNN)
+		return;
+	for (int i = 0; i < MK_TEXT_CNN_WIDTHS; i++)
+	{
+		int			K = (MK_TEXT_CNN_MIN_WIDTH + i) * cfg->dim;
+
+		fill_uniform(p.conv_weight[i], (size_t) cfg->filters * K,
+					 1.0 / sqrt((double) K), rng);
+	}
+	fill_uniform(p.weight, (size_t) mk_text_num_outputs(cfg) * H,
+				 1.0 / sqrt((double) H), rng);
 }
 
 /*
@@ -203,24 +274,43 @@ mk_text_backward(const MkTextConfig *cfg, const MkTextParams *grads,
 	mk_embag_backward(grads->embed, dhidden, ids, n, D);
 }
 
-/* D floats for the hidden vector, O for the logits. */
+/* H floats for the hidden vector, O for the logits, then the CNN's. */
 size_t
 mk_text_scratch_size(const MkTextConfig *cfg)
 {
-	return (size_t) cfg->dim + (size_t) mk_text_num_outputs(cfg);
+	size_t		n = (size_t) mk_text_hidden_width(cfg) +
+		(size_t) mk_text_num_outputs(cfg);
+
+	if (cfg->encoder == MK_TEXT_CNN)
+		n += mk_textcnn_scratch_size(cfg);
+	return n;
+}
+
+/* The forward pass of either encoder, into logits[O]. */
+void
+mk_text_logits(float *logits, const MkTextConfig *cfg, const float *params,
+			   const int32_t *ids, int n, int n_tokens, float *scratch)
+{
+	MkTextParams p;
+	float	   *hidden = scratch;
+
+	mk_text_bind(&p, (float *) params, cfg);
+	if (cfg->encoder == MK_TEXT_CNN)
+		mk_textcnn_logits(logits, hidden, cfg, &p, ids, n, n_tokens,
+						  scratch + mk_text_hidden_width(cfg) +
+						  mk_text_num_outputs(cfg));
+	else
+		mk_text_forward(logits, hidden, cfg, &p, ids, n);
 }
 
 /* Forward, then the softmax, or the sigmoid written as two probabilities. */
 void
 mk_text_predict(float *probs, const MkTextConfig *cfg, const float *params,
-				const int32_t *ids, int n, float *scratch)
+				const int32_t *ids, int n, int n_tokens, float *scratch)
 {
-	MkTextParams p;
-	float	   *hidden = scratch;
-	float	   *logits = scratch + cfg->dim;
+	float	   *logits = scratch + mk_text_hidden_width(cfg);
 
-	mk_text_bind(&p, (float *) params, cfg);
-	mk_text_forward(logits, hidden, cfg, &p, ids, n);
+	mk_text_logits(logits, cfg, params, ids, n, n_tokens, scratch);
 	if (cfg->loss == MK_LOSS_BCE)
 	{
 		float		z[2] = {0.0f, logits[0]};
@@ -246,6 +336,10 @@ mk_text_dataset_error(const MkTextConfig *cfg, const MkTextDataset *data)
 			return "a document has more than 2147483647 ids";
 		if (data->labels[i] < 0 || data->labels[i] >= cfg->n_classes)
 			return "label out of range";
+		if (cfg->encoder == MK_TEXT_CNN &&
+			(data->tokens == NULL || data->tokens[i] < 0 ||
+			 data->tokens[i] > data->offsets[i + 1] - data->offsets[i]))
+			return "token counts must lie between 0 and the document's ids";
 		if (data->weight != NULL &&
 			!(isfinite(data->weight[i]) && data->weight[i] >= 0.0f))
 			return "weights must be finite and non-negative";

@@ -26,6 +26,7 @@
 #include "metrics.h"
 #include "mk_alloc.h"
 #include "textclf.h"
+#include "textcnn.h"
 
 /* What one training run carries from document to document. */
 typedef struct TextFit
@@ -182,6 +183,11 @@ mk_text_fit(const MkTextConfig *cfg, float *params,
 	int			epochs = opt->epochs > 0 ? opt->epochs : 0;
 	double		best_loss = INFINITY;
 
+	if (cfg->encoder == MK_TEXT_CNN)
+	{
+		mk_textcnn_fit(cfg, params, train, valid, opt, hooks, result);
+		return;
+	}
 	fit_begin(&st, cfg, params, train, opt);
 	result->epochs_run = 0;
 	result->best_epoch = 0;
@@ -230,16 +236,14 @@ void
 mk_text_evaluate(const MkTextConfig *cfg, const float *params,
 				 const MkTextDataset *data, double *loss, double *metric)
 {
-	MkTextParams p;
 	int			O = mk_text_num_outputs(cfg);
-	float	   *hidden = alloc_floats((size_t) cfg->dim);
+	float	   *scratch = alloc_floats(mk_text_scratch_size(cfg));
 	float	   *logits = alloc_floats((size_t) O);
 	MkScoredLabel *pairs = NULL;
 	double		sum = 0.0,
 				wsum = 0.0;
 	int			correct = 0;
 
-	mk_text_bind(&p, (float *) params, cfg);
 	if (cfg->loss == MK_LOSS_BCE)
 		pairs = mk_alloc(mk_mul_size((size_t) data->n,
 									 sizeof(MkScoredLabel)));
@@ -249,7 +253,8 @@ mk_text_evaluate(const MkTextConfig *cfg, const float *params,
 		int			n = (int) (data->offsets[i + 1] - data->offsets[i]);
 		double		w = doc_weight(data, i);
 
-		mk_text_forward(logits, hidden, cfg, &p, ids, n);
+		mk_text_logits(logits, cfg, params, ids, n,
+					   data->tokens != NULL ? data->tokens[i] : 0, scratch);
 		sum += w * doc_loss(cfg, logits, data->labels[i]);
 		wsum += w;
 		if (pairs != NULL)
@@ -268,6 +273,6 @@ mk_text_evaluate(const MkTextConfig *cfg, const float *params,
 	else
 		*metric = (double) correct / data->n;
 	mk_free(pairs);
-	mk_free(hidden);
+	mk_free(scratch);
 	mk_free(logits);
 }

@@ -39,9 +39,12 @@
  *	"decoder<i>.weight" and "decoder<i>.bias", likewise for each layer of
  *					an autoencoder's decoder
  *	"centroids"		[k, dim], the segment centres; segmentation
- *	"embedding" [V, D], "text.weight" [O, D], "text.bias" [O]: a text
+ *	"embedding" [V, D], "text.weight" [O, H], "text.bias" [O]: a text
  *					classifier's parameters (textclf.h: V buckets, D
- *					dimensions, O outputs)
+ *					dimensions, O outputs, H = D, or D + 3 F with the CNN)
+ *	"text.conv<w>.weight" [F, w D] and "text.conv<w>.bias" [F], for w =
+ *					2, 3, 4: the filters of a text classifier whose
+ *					encoder is the CNN (textcnn.h)
  *	"spec", "metrics"	JSON text, stored without interpretation; every
  *					model
  *
@@ -51,7 +54,8 @@
  * spec and metrics; a forecast the same plus forecast; an autoencoder
  * segmentation prep, mlp, segments, dense and decoder layers, centroids,
  * spec and metrics; a text classifier prep (with no columns), target,
- * text, its three tensors, spec and metrics; a k-means segmentation
+ * text, its three tensors (and with the CNN encoder its six filter
+ * tensors), spec and metrics; a k-means segmentation
  * prep, segments, centroids, spec and metrics.  The task in the header and
  * the method in "segments" say which set to expect.  The configuration
  * blobs all come before the tensors they shape, and the recurrent layers
@@ -79,7 +83,9 @@
  *	text	string column, string locale, uint8 cjk_ngrams, uint8 cjk_words,
  *			uint8 numbers, uint8 emoji (flags, 0 or 1), uint32 max_bytes,
  *			int32 buckets, uint8 word_ngrams, uint8 char_min, uint8
- *			char_max, int32 dim, int32 n_classes, uint8 loss
+ *			char_max, int32 dim, int32 n_classes, uint8 loss, uint8
+ *			encoder (0 bag, 1 CNN), int32 filters, int32 max_length
+ *			(both 0 for the bag)
  *
  * The encoding is canonical: a model has exactly one byte form, so writing
  * what the reader accepts gives back the same bytes (the fuzzer checks it).
@@ -136,6 +142,13 @@ mk_section_name(int sec, char *buf)
 			return "spec";
 		case SEC_METRICS:
 			return "metrics";
+	}
+	if (sec >= SEC_TEXT_CONV && sec < SEC_SPEC)
+	{
+		snprintf(buf, SECTION_NAME_BYTES, "text.conv%d.%s",
+				 MK_TEXT_CNN_MIN_WIDTH + (sec - SEC_TEXT_CONV) / 2,
+				 (sec - SEC_TEXT_CONV) % 2 == 0 ? "weight" : "bias");
+		return buf;
 	}
 	if (sec < SEC_DENSE)
 	{

@@ -49,6 +49,7 @@ typedef struct MkLayout
 	int			n_rnn;			/* 0 but for a sequence task */
 	int			n_dense;		/* 0 for k-means, which has no network */
 	int			n_decoder;		/* 0 but for an autoencoder */
+	MkTextEncoder text_encoder; /* text classification only */
 } MkLayout;
 
 /* True for the tasks whose model has a recurrent encoder. */
@@ -266,6 +267,13 @@ section_unneeded(int sec, const MkLayout *lay, char *buf, size_t size)
 		case SEC_TEXT_BIAS:
 			return lay->task == MK_TASK_TEXT_CLASSIFICATION ? NULL :
 				"only a text classifier has one";
+	}
+	if (sec >= SEC_TEXT_CONV && sec < SEC_SPEC)
+		return lay->task == MK_TASK_TEXT_CLASSIFICATION &&
+			lay->text_encoder == MK_TEXT_CNN ? NULL :
+			"only a text classifier with the CNN encoder has one";
+	switch (sec)
+	{
 		case SEC_SEGMENTS:
 		case SEC_CENTROIDS:
 			return segmentation ? NULL : "only a segmentation model has one";
@@ -552,6 +560,7 @@ read_text_config(MkReader *r, MkText *text)
 				char_max,
 				loss;
 	uint32_t	max_bytes;
+	uint8_t		encoder;
 	const char *err;
 
 	if (!mk_rd_string(r, &text->column) || !mk_rd_string(r, &locale))
@@ -572,7 +581,9 @@ read_text_config(MkReader *r, MkText *text)
 		!mk_rd_u32(r, &max_bytes) || !mk_rd_i32(r, &text->cfg.feat.buckets) ||
 		!mk_rd_u8(r, &word_ngrams) || !mk_rd_u8(r, &char_min) ||
 		!mk_rd_u8(r, &char_max) || !mk_rd_i32(r, &text->cfg.dim) ||
-		!mk_rd_i32(r, &text->cfg.n_classes) || !mk_rd_u8(r, &loss))
+		!mk_rd_i32(r, &text->cfg.n_classes) || !mk_rd_u8(r, &loss) ||
+		!mk_rd_u8(r, &encoder) || !mk_rd_i32(r, &text->cfg.filters) ||
+		!mk_rd_i32(r, &text->cfg.max_length))
 		return false;
 	if (cjk_words > 1 || numbers > 1 || emoji > 1)
 		return mk_rd_fail(r, "tokenizer flags must be 0 or 1");
@@ -585,6 +596,7 @@ read_text_config(MkReader *r, MkText *text)
 	text->cfg.feat.char_min = char_min;
 	text->cfg.feat.char_max = char_max;
 	text->cfg.loss = (MkLossKind) loss;
+	text->cfg.encoder = (MkTextEncoder) encoder;
 	if ((err = mk_text_config_error(&text->cfg)) != NULL)
 		return mk_rd_fail(r, "invalid text classifier configuration: %s", err);
 	return mk_rd_blob_end(r);
@@ -607,7 +619,10 @@ read_layout(MkReader *r, const MkSection *secs, MkModel *m, MkLayout *lay)
 		if (!secs[SEC_TEXT].present)
 			return mk_rd_fail(r, "missing section \"text\"");
 		blob = rd_blob(r, &secs[SEC_TEXT], "text");
-		return read_text_config(&blob, &m->text);
+		if (!read_text_config(&blob, &m->text))
+			return false;
+		lay->text_encoder = m->text.cfg.encoder;
+		return true;
 	}
 	if (is_sequence_task(m->task))
 	{
@@ -826,8 +841,9 @@ read_network_params(MkReader *r, const MkSection *secs, MkModel *m)
 
 
 /*
- * Checks a text classifier's three tensors against its configuration,
- * then copies them into one parameter block bound by mk_text_bind.
+ * Checks a text classifier's three tensors (and the CNN's six) against its
+ * configuration, then copies them into one parameter block bound by
+ * mk_text_bind.
  */
 static bool
 read_text_params(MkReader *r, const MkSection *secs, MkModel *m)
@@ -841,15 +857,32 @@ read_text_params(MkReader *r, const MkSection *secs, MkModel *m)
 	if (!check_shape(r, secs, SEC_EMBEDDING, 2, dims))
 		return false;
 	dims[0] = (uint32_t) mk_text_num_outputs(cfg);
+	dims[1] = (uint32_t) mk_text_hidden_width(cfg);
 	if (!check_shape(r, secs, SEC_TEXT_WEIGHT, 2, dims) ||
 		!check_shape(r, secs, SEC_TEXT_BIAS, 1, dims))
 		return false;
+	for (int i = 0; cfg->encoder == MK_TEXT_CNN && i < MK_TEXT_CNN_WIDTHS; i++)
+	{
+		dims[0] = (uint32_t) cfg->filters;
+		dims[1] = (uint32_t) ((MK_TEXT_CNN_MIN_WIDTH + i) * cfg->dim);
+		if (!check_shape(r, secs, SEC_TEXT_CONV + 2 * i, 2, dims) ||
+			!check_shape(r, secs, SEC_TEXT_CONV + 2 * i + 1, 1, dims))
+			return false;
+	}
 	/* every tensor is present in the input, so the block is bounded */
 	m->params = mk_alloc(mk_mul_size(mk_text_num_params(cfg), sizeof(float)));
 	mk_text_bind(&p, m->params, cfg);
 	copy_floats(p.embed, secs[SEC_EMBEDDING].data, secs[SEC_EMBEDDING].len / 4);
 	copy_floats(p.weight, secs[SEC_TEXT_WEIGHT].data, secs[SEC_TEXT_WEIGHT].len / 4);
 	copy_floats(p.bias, secs[SEC_TEXT_BIAS].data, secs[SEC_TEXT_BIAS].len / 4);
+	for (int i = 0; cfg->encoder == MK_TEXT_CNN && i < MK_TEXT_CNN_WIDTHS; i++)
+	{
+		const MkSection *w = &secs[SEC_TEXT_CONV + 2 * i];
+		const MkSection *b = &secs[SEC_TEXT_CONV + 2 * i + 1];
+
+		copy_floats(p.conv_weight[i], w->data, w->len / 4);
+		copy_floats(p.conv_bias[i], b->data, b->len / 4);
+	}
 	return true;
 }
 

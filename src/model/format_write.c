@@ -208,14 +208,21 @@ wr_text_config(MkWriter *w, const MkText *text)
 	mk_wr_i32(w, text->cfg.dim);
 	mk_wr_i32(w, text->cfg.n_classes);
 	mk_wr_u8(w, (uint8_t) text->cfg.loss);
+	mk_wr_u8(w, (uint8_t) text->cfg.encoder);
+	mk_wr_i32(w, text->cfg.filters);
+	mk_wr_i32(w, text->cfg.max_length);
 	wr_blob_end(w, start);
 }
 
-/* Appends a text classifier's three tensors, from its parameter block. */
+/*
+ * Appends a text classifier's three tensors, and the CNN's six, from its
+ * parameter block.
+ */
 static void
 wr_text_tensors(MkWriter *w, const MkTextConfig *cfg, float *block)
 {
 	MkTextParams p;
+	char		name[SECTION_NAME_BYTES];
 	uint32_t	dims[2];
 
 	mk_text_bind(&p, block, cfg);
@@ -223,8 +230,20 @@ wr_text_tensors(MkWriter *w, const MkTextConfig *cfg, float *block)
 	dims[1] = (uint32_t) cfg->dim;
 	wr_tensor(w, "embedding", 2, dims, p.embed);
 	dims[0] = (uint32_t) mk_text_num_outputs(cfg);
+	dims[1] = (uint32_t) mk_text_hidden_width(cfg);
 	wr_tensor(w, "text.weight", 2, dims, p.weight);
 	wr_tensor(w, "text.bias", 1, dims, p.bias);
+	if (cfg->encoder != MK_TEXT_CNN)
+		return;
+	for (int i = 0; i < MK_TEXT_CNN_WIDTHS; i++)
+	{
+		dims[0] = (uint32_t) cfg->filters;
+		dims[1] = (uint32_t) ((MK_TEXT_CNN_MIN_WIDTH + i) * cfg->dim);
+		wr_tensor(w, mk_section_name(SEC_TEXT_CONV + 2 * i, name), 2, dims,
+				  p.conv_weight[i]);
+		wr_tensor(w, mk_section_name(SEC_TEXT_CONV + 2 * i + 1, name), 1,
+				  dims, p.conv_bias[i]);
+	}
 }
 
 /*

@@ -167,8 +167,9 @@ typedef struct MkForecast
 } MkForecast;
 
 /*
- * A text classifier: the tokenizer's options, and the hashed features and
- * embedding bag of cfg (textclf.h), whose n_classes is the target's.
+ * A text classifier: the tokenizer's options, and the hashed features,
+ * embedding bag and encoder of cfg (textclf.h), whose n_classes is the
+ * target's.
  * column names the text column it was trained on; scoring takes any text.
  */
 typedef struct MkText

@@ -81,6 +81,7 @@ main(void)
 	test_sequence();
 	test_text_features();
 	test_textclf();
+	test_textcnn();
 	test_tokenize();
 
 	printf("1..%d\n", checks_run);

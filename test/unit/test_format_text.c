@@ -166,7 +166,7 @@ score_text(const MkModel *m, MkTokenizer *tok, const char *utf8, float *probs)
 				   (mk_text_feat_count(&cfg->feat, tokens, list.count) + 1));
 	n = mk_text_features(ids, hashes, &cfg->feat, tokens, list.count);
 	scratch = mk_alloc(sizeof(float) * mk_text_scratch_size(cfg));
-	mk_text_predict(probs, cfg, m->params, ids, (int) n, scratch);
+	mk_text_predict(probs, cfg, m->params, ids, (int) n, list.count, scratch);
 	mk_free(scratch);
 	mk_free(ids);
 	mk_free(hashes);

@@ -110,7 +110,7 @@ rel_to_max(const float *a, const float *b, size_t n)
 static void
 test_gradient(MkLossKind loss, MkRng *rng)
 {
-	MkTextConfig cfg = {{7, 1, 0, 0}, 5, loss == MK_LOSS_BCE ? 2 : 3, loss};
+	MkTextConfig cfg = {{7, 1, 0, 0}, 5, loss == MK_LOSS_BCE ? 2 : 3, loss, MK_TEXT_BAG, 0, 0};
 	static const int32_t ids[] = {2, 5, 2, 0};
 	const char *name = loss == MK_LOSS_BCE ? "sigmoid" : "softmax";
 
@@ -158,7 +158,7 @@ test_gradient(MkLossKind loss, MkRng *rng)
 static void
 test_sparse_step(MkRng *rng)
 {
-	MkTextConfig cfg = {{7, 1, 0, 0}, 5, 3, MK_LOSS_SOFTMAX};
+	MkTextConfig cfg = {{7, 1, 0, 0}, 5, 3, MK_LOSS_SOFTMAX, MK_TEXT_BAG, 0, 0};
 	static const int32_t ids[] = {4, 4, 1};
 	size_t		np = mk_text_num_params(&cfg);
 	float	   *block = random_model(&cfg, rng);
@@ -192,8 +192,8 @@ test_sparse_step(MkRng *rng)
 static void
 test_predict(MkRng *rng)
 {
-	MkTextConfig soft = {{7, 1, 0, 0}, 5, 3, MK_LOSS_SOFTMAX};
-	MkTextConfig sig = {{7, 1, 0, 0}, 5, 2, MK_LOSS_BCE};
+	MkTextConfig soft = {{7, 1, 0, 0}, 5, 3, MK_LOSS_SOFTMAX, MK_TEXT_BAG, 0, 0};
+	MkTextConfig sig = {{7, 1, 0, 0}, 5, 2, MK_LOSS_BCE, MK_TEXT_BAG, 0, 0};
 	static const int32_t ids[] = {6, 0, 3};
 	float	   *bs = random_model(&soft, rng);
 	float	   *bb = random_model(&sig, rng);
@@ -212,13 +212,13 @@ test_predict(MkRng *rng)
 	mk_text_bind(&p, bs, &soft);
 	mk_text_forward(logits, hidden, &soft, &p, ids, 3);
 	mk_softmax(want, logits, 3);
-	mk_text_predict(probs, &soft, bs, ids, 3, scratch);
+	mk_text_predict(probs, &soft, bs, ids, 3, 0, scratch);
 	unit_check(memcmp(probs, want, sizeof(want)) == 0,
 			   "textclf: softmax probabilities of the forward logits");
 	mk_text_bind(&p, bb, &sig);
 	mk_text_forward(logits, hidden, &sig, &p, ids, 3);
 	p1 = 1.0 / (1.0 + exp(-(double) logits[0]));
-	mk_text_predict(probs, &sig, bb, ids, 3, scratch);
+	mk_text_predict(probs, &sig, bb, ids, 3, 0, scratch);
 	unit_close(probs[1], p1, 1e-6, "textclf: sigmoid probability of class 1");
 	unit_close(probs[0] + probs[1], 1.0, 1e-6,
 			   "textclf: sigmoid probabilities sum to 1");
@@ -349,8 +349,8 @@ count_epoch(void *arg, const MkEpochReport *report)
 static void
 test_learning(MkRng *rng)
 {
-	MkTextConfig cfg = {{1 << 16, 2, 0, 0}, 16, 3, MK_LOSS_SOFTMAX};
-	MkTextFitOptions opt = {0.5f, 5, 42};
+	MkTextConfig cfg = {{1 << 16, 2, 0, 0}, 16, 3, MK_LOSS_SOFTMAX, MK_TEXT_BAG, 0, 0};
+	MkTextFitOptions opt = {0.5f, 5, 42, 0, 0.0f};
 	Corpus		tr,
 				te;
 	HookCounts	counts = {0, 0, NAN};
@@ -417,7 +417,7 @@ minority_recall(const MkTextConfig *cfg, const float *params,
 
 		if (te->labels[i] != 1)
 			continue;
-		mk_text_predict(probs, cfg, params, ids, n, scratch);
+		mk_text_predict(probs, cfg, params, ids, n, 0, scratch);
 		hits += probs[1] > 0.5f;
 		total++;
 	}
@@ -434,8 +434,8 @@ minority_recall(const MkTextConfig *cfg, const float *params,
 static void
 test_class_weights(MkLossKind loss, MkRng *rng)
 {
-	MkTextConfig cfg = {{1 << 14, 1, 0, 0}, 16, 2, loss};
-	MkTextFitOptions opt = {0.05f, 5, 1};
+	MkTextConfig cfg = {{1 << 14, 1, 0, 0}, 16, 2, loss, MK_TEXT_BAG, 0, 0};
+	MkTextFitOptions opt = {0.05f, 5, 1, 0, 0.0f};
 	Corpus		tr,
 				te;
 	MkFitResult r1,
@@ -492,17 +492,17 @@ test_balanced_weights(void)
 static void
 test_errors(void)
 {
-	MkTextConfig good = {{100, 2, 0, 0}, 8, 3, MK_LOSS_SOFTMAX};
-	MkTextConfig bad_sig = {{100, 2, 0, 0}, 8, 3, MK_LOSS_BCE};
-	MkTextConfig bad_dim = {{100, 2, 0, 0}, 0, 3, MK_LOSS_SOFTMAX};
-	MkTextConfig bad_k = {{100, 2, 0, 0}, 8, 1, MK_LOSS_SOFTMAX};
-	MkTextConfig bad_feat = {{0, 2, 0, 0}, 8, 3, MK_LOSS_SOFTMAX};
+	MkTextConfig good = {{100, 2, 0, 0}, 8, 3, MK_LOSS_SOFTMAX, MK_TEXT_BAG, 0, 0};
+	MkTextConfig bad_sig = {{100, 2, 0, 0}, 8, 3, MK_LOSS_BCE, MK_TEXT_BAG, 0, 0};
+	MkTextConfig bad_dim = {{100, 2, 0, 0}, 0, 3, MK_LOSS_SOFTMAX, MK_TEXT_BAG, 0, 0};
+	MkTextConfig bad_k = {{100, 2, 0, 0}, 8, 1, MK_LOSS_SOFTMAX, MK_TEXT_BAG, 0, 0};
+	MkTextConfig bad_feat = {{0, 2, 0, 0}, 8, 3, MK_LOSS_SOFTMAX, MK_TEXT_BAG, 0, 0};
 	static const int64_t offsets[] = {0, 2, 3};
 	static const int64_t backwards[] = {0, 2, 1};
 	int32_t		ids[] = {5, 99, 0};
 	int32_t		labels[] = {0, 2};
 	float		weight[] = {1.0f, -1.0f};
-	MkTextDataset ds = {offsets, ids, labels, NULL, 2};
+	MkTextDataset ds = {offsets, ids, labels, NULL, 2, NULL};
 	bool		ok;
 
 	unit_check(mk_text_config_error(&good) == NULL &&

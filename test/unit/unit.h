@@ -38,6 +38,7 @@ extern void test_recurrent(void);
 extern void test_sequence(void);
 extern void test_text_features(void);
 extern void test_textclf(void);
+extern void test_textcnn(void);
 extern void test_tokenize(void);
 
 #endif							/* MK_UNIT_H */
