@@ -19,7 +19,7 @@ SELECT i AS review_id,
 
 SELECT (metrics->>'accuracy')::float8 < 0.7 AS bag_cannot
   FROM mktai.train('ordered_bag', 'text_classification', 'ordered', 'positive',
-                   '{"text": "review", "word_ngrams": 1, "cjk_words": false}');
+                   '{"text": "review", "word_ngrams": 1, "cjk_words": false, "char_min": 0, "char_max": 0}');
 SELECT model, (metrics->>'accuracy')::float8 > 0.95 AS accuracy_ok,
        metrics->'epochs_run' AS epochs_run
   FROM mktai.train('ordered_cnn', 'text_classification', 'ordered', 'positive',

@@ -228,8 +228,9 @@ FindOption(const char *name)
 
 /*
  * The CNN text encoder trains by Adam, whose step sizes are not SGD's:
- * its own epochs and learning rate, unless given.  A text model's
- * max_length bounds the tokens the encoder reads.
+ * its own epochs and learning rate, unless given; and its own width and
+ * CJK words (textclf.h).  A text model's max_length bounds the tokens the
+ * encoder reads.
  */
 static void
 SetEncoderDefaults(TrainOptions *opts, const bool *given)
@@ -242,6 +243,10 @@ SetEncoderDefaults(TrainOptions *opts, const bool *given)
 			opts->epochs = MK_TEXT_CNN_DEFAULT_EPOCHS;
 		if (!given[FindOption("learning_rate") - option_defs])
 			opts->learning_rate = MK_TEXT_CNN_DEFAULT_LEARNING_RATE;
+		if (!given[FindOption("dim") - option_defs])
+			opts->dim = MK_TEXT_CNN_DEFAULT_DIM;
+		if (!given[FindOption("cjk_words") - option_defs])
+			opts->cjk_words = true;
 	}
 	if (opts->max_length > MK_TEXT_MAX_LENGTH)
 		ereport(ERROR,

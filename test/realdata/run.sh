@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # test/realdata/run.sh: the real-data suite.
 #
-# Runs every test/realdata/*.sql against the throwaway cluster of
-# test/check.sh, with psql variable "data" set to the shared data directory
-# (MKTAI_SHARED_DATA).  Each file loads public data sets, trains with mktai's
+# Runs every test/realdata/*.sql, each in a fresh database, against the
+# throwaway cluster of test/check.sh, with psql variable "data" set to the
+# shared data directory (MKTAI_SHARED_DATA).  Each file loads public data sets, trains with mktai's
 # documented defaults and ends with one row per assertion: "ok - ..." or
 # "not ok - ...", the assertions being the accuracy bars the issues name.
 # The closing line is "realdata: N passed, M failed".
@@ -15,11 +15,15 @@ db=${MKTAI_TEST_DB:-postgres}_realdata
 
 passed=0
 failed=0
-psql -X -q -d postgres -c "SET client_min_messages = warning" \
-    -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+# fresh_db: an empty database, so that no suite sees another's tables.
+fresh_db() {
+    psql -X -q -d postgres -c "SET client_min_messages = warning" \
+        -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
+}
 for suite in "$here"/*.sql; do
     name=$(basename "$suite" .sql)
     echo "# $name"
+    fresh_db
     if ! out=$(psql -X -q -At -v ON_ERROR_STOP=1 -v data="$MKTAI_SHARED_DATA" \
                     -d "$db" -f "$suite" 2>&1); then
         echo "$out" | tail -20
