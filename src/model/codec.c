@@ -104,6 +104,19 @@ mk_wr_f32(MkWriter *w, float v)
 	mk_wr_u32(w, bits);
 }
 
+/* Appends n float32s by their bits. */
+void
+mk_wr_f32s(MkWriter *w, const float *v, size_t n)
+{
+#ifdef WORDS_BIGENDIAN
+	for (size_t i = 0; i < n; i++)
+		mk_wr_f32(w, v[i]);
+#else
+	/* a little-endian host's floats are already the format's bytes */
+	mk_wr_bytes(w, v, mk_mul_size(n, sizeof(float)));
+#endif
+}
+
 /* Appends a float64 by its bits, low word first. */
 void
 mk_wr_f64(MkWriter *w, double v)

@@ -88,6 +88,7 @@ extern void mk_wr_u8(MkWriter *w, uint8_t v);
 extern void mk_wr_u32(MkWriter *w, uint32_t v);
 extern void mk_wr_i32(MkWriter *w, int32_t v);
 extern void mk_wr_f32(MkWriter *w, float v);
+extern void mk_wr_f32s(MkWriter *w, const float *v, size_t n);
 extern void mk_wr_f64(MkWriter *w, double v);
 
 /* Appends a string: uint16 length, then bytes (mk_model_check bounds it). */

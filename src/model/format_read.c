@@ -695,10 +695,13 @@ check_shape(MkReader *r, const MkSection *secs, int sec, int ndim,
 static void
 copy_floats(float *out, const uint8_t *data, size_t count)
 {
-	size_t		i;
-
-	for (i = 0; i < count; i++)
+#ifdef WORDS_BIGENDIAN
+	for (size_t i = 0; i < count; i++)
 		out[i] = mk_get_f32(data + 4 * i);
+#else
+	/* on a little-endian host the bytes are the floats */
+	memcpy(out, data, count * sizeof(float));
+#endif
 }
 
 /*

@@ -54,7 +54,6 @@ wr_tensor(MkWriter *w, const char *name, int ndim, const uint32_t *dims,
 		  const float *data)
 {
 	size_t		count = 1;
-	size_t		i;
 	int			d;
 
 	wr_section_head(w, MK_SECTION_TENSOR, name);
@@ -64,9 +63,7 @@ wr_tensor(MkWriter *w, const char *name, int ndim, const uint32_t *dims,
 		mk_wr_u32(w, dims[d]);
 		count = mk_mul_size(count, dims[d]);
 	}
-	mk_wr_reserve(w, mk_mul_size(count, 4));
-	for (i = 0; i < count; i++)
-		mk_wr_f32(w, data[i]);
+	mk_wr_f32s(w, data, count);
 }
 
 /* Appends the "prep" section. */

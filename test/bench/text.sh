@@ -11,8 +11,11 @@
 #
 # Both sides read the same tokens: fastText's input files are the texts as
 # mktai.tokenize() splits them for the model, one space between tokens:
-# characters for Chinese ("cjk_words": false, as fastText is usually fed
-# Chinese), lower-cased words for English.  mktai is timed over its whole
+# characters for Chinese (mktai's default, as fastText is usually fed
+# Chinese), lower-cased words for English.  Character n-grams of words
+# (fastText's -minn/-maxn) are mktai's defaults on both sides, for words
+# outside CJK scripts only, as mktai makes them: fastText gets none on the
+# Chinese sets.  mktai is timed over its whole
 # mktai.train() call (reading the table, tokenizing, training, storing the
 # model); fastText over its whole supervised command (reading the file,
 # building its dictionary, training, saving the model).  Scoring times the
@@ -22,10 +25,12 @@
 
 TEXT_DATA=${BENCH_TEXT_DATA:-$MKTAI_ROOT/../shared/data}
 TEXT_EPOCHS=${BENCH_TEXT_EPOCHS:-10}     # mktai's defaults, on both sides
-TEXT_DIM=${BENCH_TEXT_DIM:-32}
+TEXT_DIM=${BENCH_TEXT_DIM:-16}
 TEXT_LR=${BENCH_TEXT_LR:-0.1}
-TEXT_BUCKETS=${BENCH_TEXT_BUCKETS:-262144}
+TEXT_BUCKETS=${BENCH_TEXT_BUCKETS:-524288}
 TEXT_NGRAMS=${BENCH_TEXT_NGRAMS:-2}
+TEXT_CHAR_MIN=${BENCH_TEXT_CHAR_MIN:-3}  # character n-grams of non-CJK words
+TEXT_CHAR_MAX=${BENCH_TEXT_CHAR_MAX:-6}
 TEXT_SCORE_DOCS=${BENCH_TEXT_SCORE_DOCS:-20000}  # test rows repeated to this
 TEXT_AIM=20000          # mktai.classify() reviews per second on Chinese text
 FASTTEXT=/usr/bin/fasttext   # Debian's
@@ -145,7 +150,8 @@ mktai_text_train() {
       -c "SELECT 1 FROM mktai.train('$1', 'text_classification', '$2_train', '$3',
             '{\"text\": \"review\", \"epochs\": $TEXT_EPOCHS, \"dim\": $TEXT_DIM,
               \"learning_rate\": $TEXT_LR, \"buckets\": $TEXT_BUCKETS,
-              \"word_ngrams\": $TEXT_NGRAMS, \"validation_fraction\": 0,
+              \"word_ngrams\": $TEXT_NGRAMS, \"char_min\": $TEXT_CHAR_MIN,
+              \"char_max\": $TEXT_CHAR_MAX, \"validation_fraction\": 0,
               \"refit\": false}'::jsonb || '$4'::jsonb)" >/dev/null || return 1
     awk -v a="$start" -v b="$(seconds)" 'BEGIN { printf "%.3f", b - a }'
 }
@@ -170,15 +176,19 @@ meets_aim() {
 }
 
 # bench_text_run LABEL SET TARGET TOKENIZE CHINESE: trains and scores both
-# models on SET's TARGET, mktai with the tokens fastText is given; for
-# Chinese, mktai with its default tokens too.  Appends lines to the training
-# and the scoring tables.
+# models on SET's TARGET, mktai with the tokens fastText is given.  Appends
+# lines to the training and the scoring tables.
 bench_text_run() {
     local label=$1 set=$2 target=$3 tok=$4 chinese=$5
     local model="text_${set}_$target" score="${set}_${target}_score"
     local ft_model="$MKTAI_SCRATCH/text/${set}_$target"
     local n_train n_test reps m_s f_s m_acc f_acc train_file test_file score_file
     local m_cls m_sent=- f_load f_pred f_score_s aim=-
+    local minn=$TEXT_CHAR_MIN maxn=$TEXT_CHAR_MAX
+    if [ "$chinese" = yes ]; then
+        minn=0
+        maxn=0
+    fi
 
     n_train=$(q -c "SELECT count(*) FROM ${set}_train")
     n_test=$(q -c "SELECT count(*) FROM ${set}_test")
@@ -190,7 +200,7 @@ bench_text_run() {
     test_file=$(fasttext_file "$set" "$target" "$tok" test)
     f_s=$(elapsed "$FASTTEXT" supervised -input "$train_file" -output "$ft_model" \
         -dim "$TEXT_DIM" -lr "$TEXT_LR" -bucket "$TEXT_BUCKETS" -wordNgrams "$TEXT_NGRAMS" \
-        -epoch "$TEXT_EPOCHS" -thread 1 -verbose 0)
+        -minn "$minn" -maxn "$maxn" -epoch "$TEXT_EPOCHS" -thread 1 -verbose 0)
     f_acc=$("$FASTTEXT" test "$ft_model.bin" "$test_file" | sed -n 's/^P@1[[:space:]]*//p')
     printf '%-30s %6s %10s %10s %7sx   %.4f / %.4f\n' "$label" "$n_train" \
         "$(per_second "$n_train" "$m_s")" "$(per_second "$n_train" "$f_s")" \
@@ -216,17 +226,6 @@ bench_text_run() {
     printf '%-30s %6s %10s %10s %10s %7sx   %s\n' "$label" "$((n_test * reps))" \
         "$m_cls" "$m_sent" "$f_rate" "$(ratio "$m_cls" "$f_rate")" "$aim" \
         >> "$text_score_table"
-
-    [ "$chinese" = yes ] || return 0
-    m_s=$(mktai_text_train "${model}_default" "$set" "$target" '{}')
-    m_acc=$(mktai_text_accuracy "${model}_default" "$set" "$target")
-    printf '%-30s %6s %10s %10s %7sx   %.4f\n' "  mktai, default tokens" "$n_train" \
-        "$(per_second "$n_train" "$m_s")" "" "$(ratio "$f_s" "$m_s")" "$m_acc" \
-        >> "$text_train_table"
-    m_cls=$(scoring_rate mktai.classify "${model}_default" "$score")
-    printf '%-30s %6s %10s %10s %10s %7sx   %s\n' "  mktai, default tokens" \
-        "$((n_test * reps))" "$m_cls" "" "" "$(ratio "$m_cls" "$f_rate")" \
-        "$(meets_aim "$m_cls")" >> "$text_score_table"
 }
 
 # text_check_data: dies unless the review sets are at hand.
@@ -258,13 +257,12 @@ bench_text() {
     cat "$text_train_table"
     echo "(docs/s: training documents / wall seconds of the whole run, one"
     echo " thread each; dim $TEXT_DIM, lr $TEXT_LR, $TEXT_BUCKETS buckets, word n-grams"
-    echo " up to $TEXT_NGRAMS, mktai's defaults. mktai: the mktai.train() call, tokenizing"
+    echo " up to $TEXT_NGRAMS, character n-grams $TEXT_CHAR_MIN to $TEXT_CHAR_MAX of non-CJK words:"
+    echo " mktai's defaults. mktai: the mktai.train() call, tokenizing"
     echo " and storing the model included; fastText: 'supervised' on the same tokens"
     echo " pre-split (Chinese: characters; English: lower-cased words), in a seeded"
     echo " shuffle (the files come sorted by class), reading and saving included."
-    echo " Ratio: mktai / fastText throughput, > 1: mktai faster."
-    echo " 'mktai, default tokens': ICU's dictionary words and the characters,"
-    echo " mktai's default for Chinese, against the same fastText run.)"
+    echo " Ratio: mktai / fastText throughput, > 1: mktai faster.)"
     echo
     printf '%-30s %6s %10s %10s %10s %8s   %s\n' "text scoring" docs "classify/s" \
         "sentiment/s" "fastText/s" ratio "${TEXT_AIM}/s aim"

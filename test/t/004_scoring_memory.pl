@@ -1,8 +1,9 @@
-# Scoring a million rows, and finding the brands of a million comments,
-# keep the backend's memory flat: its private memory, sampled while the
-# query runs, peaks no higher for a million rows than for 200 thousand,
-# and nothing stays behind in the long-lived memory contexts.  (Shared buffers are left out: a longer scan touches more of
-# them, which is not the backend growing.)
+# Scoring a million rows, the sentiment of a million comments and their
+# brands keep the backend's memory flat: its private memory, sampled while
+# the query runs, peaks no higher for a million rows than for 200
+# thousand, and nothing stays behind in the long-lived memory contexts.
+# (Shared buffers are left out: a longer scan touches more of them, which
+# is not the backend growing.)
 use strict;
 use warnings;
 use FindBin;
@@ -16,6 +17,13 @@ psql_ok($db, q{SET client_min_messages = warning;
   SELECT mktai.train('m', 'classification', 'customers', 'churned',
                      '{"exclude": ["customer_id"], "epochs": 2}')});
 psql_ok($db, 'CREATE TABLE million AS SELECT c.* FROM customers c, generate_series(1, 500)');
+psql_ok($db, q{SET client_min_messages = warning;
+  CREATE TABLE reviews AS
+  SELECT CASE WHEN g % 2 = 0 THEN 'great room, 很好 ' ELSE 'awful delivery, 很差 ' END || g AS review,
+         g % 2 = 0 AS positive
+    FROM generate_series(1, 2000) g;
+  SELECT mktai.train('s', 'text_classification', 'reviews', 'positive',
+                     '{"text": "review", "epochs": 2, "buckets": 4096}')});
 
 my $s = MktaiTest::Session->new($db);
 my ($pid) = $s->query('SELECT pg_backend_pid()');
@@ -50,6 +58,13 @@ my $score = sub {
 	return $run->("SELECT count(*) FROM (SELECT mktai.churn_score('m', t) AS p
 	          FROM (SELECT * FROM million LIMIT $rows) t) x WHERE p BETWEEN 0 AND 1");
 };
+# Scores the sentiment of $rows generated comments, each a new text.
+my $sentiment = sub {
+	my ($rows) = @_;
+	return $run->(q{SELECT count(*) FROM (SELECT mktai.sentiment('s',
+	          'comment ' || g || ': great room, 很好, but the delivery was awful') AS p
+	          FROM generate_series(1, } . $rows . q{) g) x WHERE p BETWEEN -1 AND 1});
+};
 # Finds the brands of $rows generated comments.
 my $mentions = sub {
 	my ($rows) = @_;
@@ -59,32 +74,27 @@ my $mentions = sub {
 	          FROM generate_series(1, } . $rows . q{) g) x WHERE m = '{"Apple Music",Huawei}'});
 };
 
-is($score->(1000), '1000', 'warm-up: the model is loaded and cached');
-my ($contexts_before) = $s->query($context_sql);
-is($score->(200000), '200000', '200 thousand rows scored');
-my $peak_small = $peak;
-is($score->(1000000), '1000000', 'a million rows scored');
-my $peak_large = $peak;
-my ($contexts_after) = $s->query($context_sql);
+# Runs $query for a thousand rows (warming up), 200 thousand and a million,
+# and checks that neither the peak nor the long-lived memory grows.
+my $stays_flat = sub {
+	my ($what, $query) = @_;
+	is($query->(1000), '1000', "$what: warm-up, the model or brands cached");
+	my ($contexts_before) = $s->query($context_sql);
+	is($query->(200000), '200000', "$what: 200 thousand rows");
+	my $peak_small = $peak;
+	is($query->(1000000), '1000000', "$what: a million rows");
+	my $peak_large = $peak;
+	my ($contexts_after) = $s->query($context_sql);
 
-cmp_ok($peak_large - $peak_small, '<', 4 * 1024,
-	"peak private memory grows by less than 4 MB ($peak_small kB -> $peak_large kB)");
-cmp_ok($contexts_after - $contexts_before, '<', 1024 * 1024,
-	"long-lived memory contexts grow by less than 1 MB ($contexts_before -> $contexts_after bytes)");
+	cmp_ok($peak_large - $peak_small, '<', 4 * 1024,
+		"$what: peak private memory grows by less than 4 MB ($peak_small kB -> $peak_large kB)");
+	cmp_ok($contexts_after - $contexts_before, '<', 1024 * 1024,
+		"$what: long-lived memory contexts grow by less than 1 MB ($contexts_before -> $contexts_after bytes)");
+};
 
-# mktai.mentions keeps its brands per query and a row's work per row.
-is($mentions->(1000), '1000', 'warm-up: brands found in 1000 comments');
-($contexts_before) = $s->query($context_sql);
-is($mentions->(200000), '200000', 'brands found in 200 thousand comments');
-$peak_small = $peak;
-is($mentions->(1000000), '1000000', 'brands found in a million comments');
-$peak_large = $peak;
-($contexts_after) = $s->query($context_sql);
-
-cmp_ok($peak_large - $peak_small, '<', 4 * 1024,
-	"mentions: peak private memory grows by less than 4 MB ($peak_small kB -> $peak_large kB)");
-cmp_ok($contexts_after - $contexts_before, '<', 1024 * 1024,
-	"mentions: long-lived memory contexts grow by less than 1 MB ($contexts_before -> $contexts_after bytes)");
+$stays_flat->('churn_score', $score);
+$stays_flat->('sentiment', $sentiment);
+$stays_flat->('mentions', $mentions);
 
 $s->close;
 psql_ok('postgres', "DROP DATABASE $db");
