@@ -99,7 +99,9 @@ include $(PGXS)
 
 # The text classifier's loops over embedding rows run several times faster
 # vectorised, which -O2 alone does not do; PostgreSQL builds its page
-# checksums the same way.  Vectorising leaves the float results unchanged.
+# checksums the same way.  So do k-means' per-cluster sums and its seeding
+# distances.  Vectorising leaves the float results unchanged.
+src/core/kmeans.o: override CFLAGS += $(CFLAGS_VECTORIZE)
 src/core/textclf.o: override CFLAGS += $(CFLAGS_VECTORIZE)
 src/core/textcnn.o: override CFLAGS += $(CFLAGS_VECTORIZE)
 

@@ -30,9 +30,18 @@
 #include "train_common.h"
 #include "train_segment.h"
 
+/*
+ * Rows CountDistinct compares one by one, for a limit of distinct points,
+ * before it sorts them all instead.
+ */
+#define DISTINCT_PREFIX_ROWS(limit) (4 * (limit))
+
 /* Categories shown per column and segment, and the share they need. */
 #define PROFILE_TOP_VALUES 3
 #define PROFILE_MIN_SHARE 0.05
+
+/* Value counters of one pass over the rows, segments times values (8 MB). */
+#define PROFILE_COUNTS (1 << 20)
 
 /* The rows clustered: n points of dim floats, in split order. */
 typedef struct Points
@@ -156,13 +165,47 @@ ComparePoints(const void *a, const void *b)
 				  sizeof(float) * sort_points->dim);
 }
 
+/*
+ * Counts the distinct points among the first rows, up to limit, comparing
+ * each with the distinct ones found so far; returns -1 if that count has
+ * not reached limit by then.  The points are in a random order, so on
+ * varied rows the limit is reached within a few rows.
+ */
+static int
+CountDistinctPrefix(const Points *points, int limit)
+{
+	int			rows = Min(points->n, DISTINCT_PREFIX_ROWS(limit));
+	int32	   *found = palloc(sizeof(int32) * limit);
+	int			distinct = 0;
+
+	sort_points = points;
+	for (int i = 0; i < rows && distinct < limit; i++)
+	{
+		bool		seen = false;
+
+		for (int j = 0; j < distinct && !seen; j++)
+			seen = ComparePoints(&i, &found[j]) == 0;
+		if (!seen)
+			found[distinct++] = i;
+	}
+	pfree(found);
+	/* all rows seen: the count is exact */
+	return distinct == limit || rows == points->n ? distinct : -1;
+}
+
 /* How many distinct points there are, counting up to limit. */
 static int
 CountDistinct(const Points *points, int limit)
 {
-	int32	   *order = palloc_extended(sizeof(int32) * points->n, MCXT_ALLOC_HUGE);
-	int			distinct = 1;
+	int32	   *order;
+	int			distinct = CountDistinctPrefix(points, limit);
 
+	if (distinct >= 0)
+		return distinct;
+
+	/* few distinct points, or rare ones: sort them all */
+	order = palloc_extended(sizeof(int32) * points->n, MCXT_ALLOC_HUGE);
+	distinct = 1;
 	for (int i = 0; i < points->n; i++)
 		order[i] = i;
 	sort_points = points;
@@ -234,15 +277,18 @@ ChooseK(StringInfo metrics, const Points *points, const TrainOptions *opts,
 	return best_k;
 }
 
-/* Appends a numeric column's profile: its mean in the segment and overall. */
+/*
+ * Appends a numeric column's profile to each segment's buf[k]: its mean in
+ * the segment and overall.  One pass over the rows serves every segment.
+ */
 static void
-AppendNumericProfile(StringInfo buf, const RawColumn *raw, const Split *split,
-					 const int32 *assign, int segment)
+AppendNumericProfiles(StringInfo buf, int k, const RawColumn *raw,
+					  const Split *split, const int32 *assign)
 {
-	double		sum = 0.0,
-				all_sum = 0.0;
-	int64		count = 0,
-				all_count = 0;
+	double	   *sum = palloc0(sizeof(double) * k);
+	int64	   *count = palloc0(sizeof(int64) * k);
+	double		all_sum = 0.0;
+	int64		all_count = 0;
 
 	for (int i = 0; i < split->n_train + split->n_valid; i++)
 	{
@@ -252,45 +298,36 @@ AppendNumericProfile(StringInfo buf, const RawColumn *raw, const Split *split,
 			continue;
 		all_sum += raw->numbers[r];
 		all_count++;
-		if (assign[i] == segment)
-		{
-			sum += raw->numbers[r];
-			count++;
-		}
+		sum[assign[i]] += raw->numbers[r];
+		count[assign[i]]++;
 	}
-	appendStringInfoString(buf, "{\"column\": ");
-	escape_json(buf, raw->name);
-	appendStringInfoString(buf, ", \"kind\": \"numeric\"");
-	AppendJsonNumber(buf, "mean", count > 0 ? sum / count : NAN);
-	AppendJsonNumber(buf, "overall_mean", all_count > 0 ? all_sum / all_count : NAN);
-	appendStringInfoChar(buf, '}');
+	for (int s = 0; s < k; s++)
+	{
+		appendStringInfoString(&buf[s], "{\"column\": ");
+		escape_json(&buf[s], raw->name);
+		appendStringInfoString(&buf[s], ", \"kind\": \"numeric\"");
+		AppendJsonNumber(&buf[s], "mean", count[s] > 0 ? sum[s] / count[s] : NAN);
+		AppendJsonNumber(&buf[s], "overall_mean",
+						 all_count > 0 ? all_sum / all_count : NAN);
+		appendStringInfoChar(&buf[s], '}');
+	}
+	pfree(sum);
+	pfree(count);
 }
 
 /*
- * Appends a categorical column's profile: the values most over-represented
- * in the segment (by lift, the share in the segment over the share overall),
- * among those that make up at least PROFILE_MIN_SHARE of it.
+ * Appends a categorical column's profile in one segment of size rows, whose
+ * values counted in[] against all[] over the n rows (code -1, NULL, at
+ * index raw->n_codes): the values most over-represented in the segment (by
+ * lift, the share in the segment over the share overall), among those that
+ * make up at least PROFILE_MIN_SHARE of it.
  */
 static void
 AppendCategoricalProfile(StringInfo buf, const RawColumn *raw,
-						 const Split *split, const int32 *assign, int segment,
-						 int64 size)
+						 const int64 *in, const int64 *all, int n, int64 size)
 {
-	int			n = split->n_train + split->n_valid;
-	int64	   *in = palloc0(sizeof(int64) * (raw->n_codes + 1));
-	int64	   *all = palloc0(sizeof(int64) * (raw->n_codes + 1));
 	bool	   *shown = palloc0(sizeof(bool) * (raw->n_codes + 1));
 
-	/* code -1 (NULL) is counted at index raw->n_codes */
-	for (int i = 0; i < n; i++)
-	{
-		int			code = raw->codes[split->rows[i]];
-		int			slot = code < 0 ? raw->n_codes : code;
-
-		all[slot]++;
-		if (assign[i] == segment)
-			in[slot]++;
-	}
 	appendStringInfoString(buf, "{\"column\": ");
 	escape_json(buf, raw->name);
 	appendStringInfoString(buf, ", \"kind\": \"categorical\", \"top\": [");
@@ -324,21 +361,78 @@ AppendCategoricalProfile(StringInfo buf, const RawColumn *raw,
 		appendStringInfoChar(buf, '}');
 	}
 	appendStringInfoString(buf, "]}");
-	pfree(in);
-	pfree(all);
 	pfree(shown);
 }
 
-/* Appends "profiles": one entry per segment, numbered from 1. */
+/*
+ * Appends a categorical column's profile to each segment's buf[k], the
+ * segments being sizes[k] rows.  One pass over the rows counts the values
+ * of as many segments as PROFILE_COUNTS allows: all of them, unless there
+ * are very many segments and values.
+ */
+static void
+AppendCategoricalProfiles(StringInfo buf, int k, const RawColumn *raw,
+						  const Split *split, const int32 *assign,
+						  const int64 *sizes)
+{
+	int			n = split->n_train + split->n_valid;
+	int			slots = raw->n_codes + 1;
+	int			per_pass = Max(1, Min(k, PROFILE_COUNTS / slots));
+	int64	   *in = palloc(sizeof(int64) * per_pass * slots);
+	int64	   *all = palloc0(sizeof(int64) * slots);
+
+	for (int first = 0; first < k; first += per_pass)
+	{
+		int			end = Min(k, first + per_pass);
+
+		memset(in, 0, sizeof(int64) * per_pass * slots);
+		for (int i = 0; i < n; i++)
+		{
+			int			code = raw->codes[split->rows[i]];
+			int			slot = code < 0 ? raw->n_codes : code;
+
+			if (first == 0)
+				all[slot]++;
+			if (assign[i] >= first && assign[i] < end)
+				in[(assign[i] - first) * slots + slot]++;
+		}
+		for (int s = first; s < end; s++)
+			AppendCategoricalProfile(&buf[s], raw, in + (s - first) * slots,
+									 all, n, sizes[s]);
+	}
+	pfree(in);
+	pfree(all);
+}
+
+/*
+ * Appends "profiles": one entry per segment, numbered from 1.  Each column
+ * is profiled for all segments at once, into one buffer per segment.
+ */
 static void
 AppendProfiles(StringInfo buf, const RawTable *table, const Split *split,
 			   const int32 *assign, int k)
 {
 	int			n = split->n_train + split->n_valid;
 	int64	   *sizes = palloc0(sizeof(int64) * k);
+	StringInfoData *columns = palloc(sizeof(StringInfoData) * k);
 
 	for (int i = 0; i < n; i++)
 		sizes[assign[i]]++;
+	for (int s = 0; s < k; s++)
+		initStringInfo(&columns[s]);
+	for (int c = 0; c < table->n_features; c++)
+	{
+		const RawColumn *raw = &table->features[c];
+
+		if (c > 0)
+			for (int s = 0; s < k; s++)
+				appendStringInfoString(&columns[s], ", ");
+		if (raw->kind == MK_COLUMN_NUMERIC)
+			AppendNumericProfiles(columns, k, raw, split, assign);
+		else
+			AppendCategoricalProfiles(columns, k, raw, split, assign, sizes);
+	}
+
 	appendStringInfoString(buf, ", \"sizes\": [");
 	for (int s = 0; s < k; s++)
 		appendStringInfo(buf, "%s" INT64_FORMAT, s > 0 ? ", " : "", sizes[s]);
@@ -348,20 +442,11 @@ AppendProfiles(StringInfo buf, const RawTable *table, const Split *split,
 		appendStringInfo(buf, "%s{\"segment\": %d, \"size\": " INT64_FORMAT,
 						 s > 0 ? ", " : "", s + 1, sizes[s]);
 		AppendJsonNumber(buf, "share", (double) sizes[s] / n);
-		appendStringInfoString(buf, ", \"columns\": [");
-		for (int c = 0; c < table->n_features; c++)
-		{
-			if (c > 0)
-				appendStringInfoString(buf, ", ");
-			if (table->features[c].kind == MK_COLUMN_NUMERIC)
-				AppendNumericProfile(buf, &table->features[c], split, assign, s);
-			else
-				AppendCategoricalProfile(buf, &table->features[c], split,
-										 assign, s, sizes[s]);
-		}
-		appendStringInfoString(buf, "]}");
+		appendStringInfo(buf, ", \"columns\": [%s]}", columns[s].data);
+		pfree(columns[s].data);
 	}
 	appendStringInfoChar(buf, ']');
+	pfree(columns);
 	pfree(sizes);
 }
 

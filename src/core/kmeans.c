@@ -13,12 +13,18 @@
  *
  * Each Lloyd iteration assigns every point to its nearest centre, then moves
  * each centre to the mean of its points (accumulated in double).  The
- * squared distances of a block of points to all k centres come from one
- * sgemm, |x|^2 - 2 x.c + |c|^2, clamped at 0 since rounding can make the
- * difference slightly negative.  This is the usual fast form (scikit-learn
- * uses it too); its absolute error grows with |x|^2, so data far from the
- * origin should be centred first.  The reported inertia is recomputed
- * directly, in double, from the final assignment.
+ * squared distances of a chunk of points to all k centres come from one
+ * sgemm, |x|^2 - 2 x.c + |c|^2 (|x|^2 computed once per fit), clamped at 0
+ * since rounding can make the difference slightly negative.  This is the
+ * usual fast form (scikit-learn uses it too); its absolute error grows with
+ * |x|^2, so data far from the origin should be centred first.  The same
+ * pass adds each point to its cluster's sums while the chunk is in cache,
+ * so an iteration reads the points once.  The reported inertia is
+ * recomputed directly, in double, from the final assignment.
+ *
+ * The seeding distances and the silhouette are exact sums in double, which
+ * the compiler may not reorder; they run fast by summing several points'
+ * distances side by side instead, each in its own fixed order.
  *
  * A cluster left empty by an assignment takes the point farthest from its
  * own centre among the clusters that can spare one (scikit-learn's
@@ -30,17 +36,22 @@
  */
 #include <cblas.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kmeans.h"
 #include "mk_alloc.h"
 
-/* Points per sgemm block of the assignment step. */
-#define KM_BLOCK_ROWS	4096
+/*
+ * Points per sgemm chunk of the assignment step: the chunk's rows and their
+ * distances to the centres stay in the L2 cache while the same rows are
+ * scanned again for the nearest centre and added to its sums.
+ */
+#define KM_CHUNK_ROWS	1024
 
-/* Floats of the distance block: rows * k stays below this when k is large. */
-#define KM_BLOCK_FLOATS	(1 << 22)
+/* Floats of the distance chunk: rows * k stays below this when k is large. */
+#define KM_CHUNK_FLOATS	(1 << 22)
 
 /* Scratch of one fit, allocated once and shared by the restarts. */
 typedef struct KmWork
@@ -49,8 +60,9 @@ typedef struct KmWork
 	int			n;
 	int			d;
 	int			k;
-	int			block_rows;		/* points per sgemm block */
-	float	   *block;			/* -2 x.c of a block [block_rows, k] */
+	int			chunk_rows;		/* points per sgemm chunk */
+	float	   *xnorm;			/* |x|^2 [n], computed once per fit */
+	float	   *chunk;			/* -2 x.c of a chunk [chunk_rows, k] */
 	float	   *cnorm;			/* |c|^2 [k] */
 	int32_t    *labels;			/* nearest centre [n] */
 	float	   *dist;			/* squared distance to it [n] */
@@ -58,6 +70,22 @@ typedef struct KmWork
 	int64_t    *counts;			/* per-cluster sizes [k] */
 	double	   *mind;			/* D(x)^2 while seeding [n] */
 } KmWork;
+
+/*
+ * What one assignment pass writes for its points: the nearest centre and,
+ * if dist is not NULL, the squared distance to it; if sums is not NULL, the
+ * points' coordinates added to the sums and counts of their clusters, in
+ * point order (the caller zeroes them).  changed counts the labels that
+ * differ from what labels held.
+ */
+typedef struct KmPass
+{
+	int32_t    *labels;
+	float	   *dist;
+	double	   *sums;
+	int64_t    *counts;
+	int64_t		changed;
+} KmPass;
 
 /* Squared Euclidean distance of a[d] and b[d], in double. */
 static double
@@ -74,67 +102,126 @@ sq_dist(const float *a, const float *b, int d)
 	return s;
 }
 
+/* Vectors whose squared distances sq_dists sums side by side. */
+#define KM_LANES	4
+
 /*
- * Points per block for n points and k centres: 4096, fewer when k is very
- * large, and no more than n (scoring assigns one point at a time).
+ * dist[m] = sq_dist(v_p, q) of the vectors v[m, d] and q[d], in double.
+ * The vectors go KM_LANES at a time: their sums do not wait on one another,
+ * and each is still added in sq_dist's order, so the distances are the
+ * same to the bit.
+ */
+static void
+sq_dists(const float *v, int m, int d, const float *q, double *dist)
+{
+	int			p = 0;
+
+	for (; p + KM_LANES <= m; p += KM_LANES)
+	{
+		const float *vp = v + (size_t) p * d;
+		double		s[KM_LANES] = {0.0};
+
+		for (int t = 0; t < d; t++)
+		{
+			double		qt = q[t];
+
+			for (int l = 0; l < KM_LANES; l++)
+			{
+				double		e = (double) vp[(size_t) l * d + t] - qt;
+
+				s[l] += e * e;
+			}
+		}
+		for (int l = 0; l < KM_LANES; l++)
+			dist[p + l] = s[l];
+	}
+	for (; p < m; p++)
+		dist[p] = sq_dist(v + (size_t) p * d, q, d);
+}
+
+/*
+ * dist[m] = sq_dist(v_p, q) of the vectors stored coordinate by coordinate,
+ * vt[d, m] (coordinate t of vector p at vt[t * m + p]), and q[d], in
+ * double.  The loop over the vectors is the inner one and runs vectorised;
+ * each distance is still added in sq_dist's order, to the same bits.
+ */
+static void
+sq_dists_by_coord(const float *vt, int m, int d, const float *q,
+				  double *dist)
+{
+	memset(dist, 0, (size_t) m * sizeof(double));
+	for (int t = 0; t < d; t++)
+	{
+		const float *vt_t = vt + (size_t) t * m;
+		double		qt = q[t];
+
+		for (int p = 0; p < m; p++)
+		{
+			double		e = (double) vt_t[p] - qt;
+
+			dist[p] += e * e;
+		}
+	}
+}
+
+/*
+ * Points per chunk for n points and k centres: KM_CHUNK_ROWS, fewer when k
+ * is very large, and no more than n (scoring assigns one point at a time).
  */
 static int
-block_rows_for(int n, int k)
+chunk_rows_for(int n, int k)
 {
-	int			rows = KM_BLOCK_FLOATS / k;
+	int			rows = KM_CHUNK_FLOATS / k;
 
-	if (rows > KM_BLOCK_ROWS)
-		rows = KM_BLOCK_ROWS;
+	if (rows > KM_CHUNK_ROWS)
+		rows = KM_CHUNK_ROWS;
 	if (rows > n)
 		rows = n;
 	return rows > 0 ? rows : 1;
 }
 
-/* cnorm[k] = |c_j|^2 of the centres c[k, d]. */
+/* norms[m] = |v_i|^2 of the vectors v[m, d], summed in double. */
 static void
-centre_norms(const float *c, int k, int d, float *cnorm)
+sq_norms(const float *v, int m, int d, float *norms)
 {
-	for (int j = 0; j < k; j++)
+	for (int i = 0; i < m; i++)
 	{
-		const float *cj = c + (size_t) j * d;
+		const float *vi = v + (size_t) i * d;
 		double		s = 0.0;
 
 		for (int t = 0; t < d; t++)
-			s += (double) cj[t] * cj[t];
-		cnorm[j] = (float) s;
+			s += (double) vi[t] * vi[t];
+		norms[i] = (float) s;
 	}
 }
 
 /*
- * Assigns the rows points x[rows, d] to the nearest of the centres c[k, d]:
- * block[rows, k] = -2 x c^T by sgemm, then d2 = |x|^2 + |c|^2 + block,
- * clamped at 0; ties go to the lower index.  Writes assign[rows] and, if
- * not NULL, dist[rows]; adds to *changed the number of labels that differ
- * from what assign held before.  Returns the sum of the squared distances.
+ * Assigns the rows points x[rows, d], of squared norms xnorm[rows], to the
+ * nearest of the centres c[k, d]: chunk[rows, k] = -2 x c^T by sgemm, then
+ * d2 = |x|^2 + |c|^2 + chunk, clamped at 0; ties go to the lower index.
+ * Writes the pass's outputs for these rows (labels etc. point at the
+ * first of them; sums and counts cover all clusters).  Returns the sum of
+ * the squared distances.
  */
 static double
-assign_block(const float *x, int rows, int d, const float *c,
-			 const float *cnorm, int k, float *block,
-			 int32_t *assign, float *dist, int64_t *changed)
+assign_chunk(const float *x, const float *xnorm, int rows, int d,
+			 const float *c, const float *cnorm, int k, float *chunk,
+			 KmPass *pass, int first)
 {
 	double		total = 0.0;
 
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, k, d,
-				-2.0f, x, d, c, d, 0.0f, block, k);
+				-2.0f, x, d, c, d, 0.0f, chunk, k);
 	for (int i = 0; i < rows; i++)
 	{
-		const float *xi = x + (size_t) i * d;
-		const float *bi = block + (size_t) i * k;
-		double		xnorm = 0.0;
-		float		best;
+		const float *bi = chunk + (size_t) i * k;
+		float		xn = xnorm[i];
+		float		best = xn + cnorm[0] + bi[0];
 		int32_t		arg = 0;
 
-		for (int t = 0; t < d; t++)
-			xnorm += (double) xi[t] * xi[t];
-		best = (float) xnorm + cnorm[0] + bi[0];
 		for (int j = 1; j < k; j++)
 		{
-			float		v = (float) xnorm + cnorm[j] + bi[j];
+			float		v = xn + cnorm[j] + bi[j];
 
 			if (v < best)
 			{
@@ -144,49 +231,65 @@ assign_block(const float *x, int rows, int d, const float *c,
 		}
 		if (!(best > 0.0f))
 			best = 0.0f;
-		if (assign[i] != arg)
-			(*changed)++;
-		assign[i] = arg;
-		if (dist != NULL)
-			dist[i] = best;
+		if (pass->labels[first + i] != arg)
+			pass->changed++;
+		pass->labels[first + i] = arg;
+		if (pass->dist != NULL)
+			pass->dist[first + i] = best;
+		if (pass->sums != NULL)
+		{
+			const float *xi = x + (size_t) i * d;
+			double	   *s = pass->sums + (size_t) arg * d;
+
+			for (int t = 0; t < d; t++)
+				s[t] += xi[t];
+			pass->counts[arg]++;
+		}
 		total += best;
 	}
 	return total;
 }
 
 /*
- * Assigns all n points of x[n, d] to the centres c[k, d], block by block;
- * see assign_block.  cnorm[k] and block are scratch.  Returns the inertia.
+ * Assigns all n points of x[n, d], of squared norms xnorm[n], to the
+ * centres c[k, d], chunk by chunk; see assign_chunk.  cnorm[k] and chunk
+ * are scratch.  Returns the inertia.
  */
 static double
-assign_all(const float *x, int n, int d, const float *c, int k,
-		   float *cnorm, float *block, int block_rows,
-		   int32_t *assign, float *dist, int64_t *changed)
+assign_all(const float *x, const float *xnorm, int n, int d, const float *c,
+		   int k, float *cnorm, float *chunk, int chunk_rows, KmPass *pass)
 {
 	double		total = 0.0;
 
-	centre_norms(c, k, d, cnorm);
-	for (int start = 0; start < n; start += block_rows)
+	sq_norms(c, k, d, cnorm);
+	for (int start = 0; start < n; start += chunk_rows)
 	{
-		int			rows = n - start < block_rows ? n - start : block_rows;
+		int			rows = n - start < chunk_rows ? n - start : chunk_rows;
 
-		total += assign_block(x + (size_t) start * d, rows, d, c, cnorm, k,
-							  block, assign + start,
-							  dist != NULL ? dist + start : NULL, changed);
+		total += assign_chunk(x + (size_t) start * d, xnorm + start, rows, d,
+							  c, cnorm, k, chunk, pass, start);
 	}
 	return total;
 }
 
-/* Lowers mind[i] to the squared distance from point i to centre c[d]. */
+/*
+ * Lowers mind[i] to the squared distance from point i to centre c[d],
+ * a chunk of points at a time.
+ */
 static void
 seed_update(KmWork *w, const float *c)
 {
-	for (int i = 0; i < w->n; i++)
-	{
-		double		s = sq_dist(w->x + (size_t) i * w->d, c, w->d);
+	double		dist[KM_CHUNK_ROWS];
 
-		if (s < w->mind[i])
-			w->mind[i] = s;
+	for (int start = 0; start < w->n; start += KM_CHUNK_ROWS)
+	{
+		int			rows = w->n - start < KM_CHUNK_ROWS ?
+			w->n - start : KM_CHUNK_ROWS;
+
+		sq_dists(w->x + (size_t) start * w->d, rows, w->d, c, dist);
+		for (int i = 0; i < rows; i++)
+			if (dist[i] < w->mind[start + i])
+				w->mind[start + i] = dist[i];
 	}
 }
 
@@ -288,24 +391,14 @@ relocate_empty(KmWork *w)
 
 /*
  * The update step: each centre of c[k, d] becomes the mean of the points
- * the last assignment gave it, after empty clusters were refilled.
+ * the last assignment gave it (its pass summed them), after empty clusters
+ * were refilled.
  */
 static void
 update_centres(KmWork *w, float *c)
 {
 	int			d = w->d;
 
-	memset(w->sums, 0, mk_mul_size((size_t) w->k * d, sizeof(double)));
-	memset(w->counts, 0, mk_mul_size((size_t) w->k, sizeof(int64_t)));
-	for (int i = 0; i < w->n; i++)
-	{
-		const float *xi = w->x + (size_t) i * d;
-		double	   *s = w->sums + (size_t) w->labels[i] * d;
-
-		for (int t = 0; t < d; t++)
-			s[t] += xi[t];
-		w->counts[w->labels[i]]++;
-	}
 	relocate_empty(w);
 	for (int j = 0; j < w->k; j++)
 	{
@@ -317,12 +410,28 @@ update_centres(KmWork *w, float *c)
 	}
 }
 
-/* Inertia of the centres c[k, d] by the fast assignment; fills labels. */
+/*
+ * Inertia of the centres c[k, d] by the fast assignment; fills labels and
+ * dist and, with sum_clusters, the sums and counts the update step needs.
+ * Returns the number of labels changed in *changed.
+ */
 static double
-assign_work(KmWork *w, const float *c, int64_t *changed)
+assign_work(KmWork *w, const float *c, bool sum_clusters, int64_t *changed)
 {
-	return assign_all(w->x, w->n, w->d, c, w->k, w->cnorm, w->block,
-					  w->block_rows, w->labels, w->dist, changed);
+	KmPass		pass = {w->labels, w->dist, NULL, NULL, 0};
+	double		inertia;
+
+	if (sum_clusters)
+	{
+		memset(w->sums, 0, mk_mul_size((size_t) w->k * w->d, sizeof(double)));
+		memset(w->counts, 0, mk_mul_size((size_t) w->k, sizeof(int64_t)));
+		pass.sums = w->sums;
+		pass.counts = w->counts;
+	}
+	inertia = assign_all(w->x, w->xnorm, w->n, w->d, c, w->k, w->cnorm,
+						 w->chunk, w->chunk_rows, &pass);
+	*changed = pass.changed;
+	return inertia;
 }
 
 /*
@@ -345,16 +454,14 @@ lloyd(KmWork *w, const MkKmeansOptions *opt, float *c)
 
 		if (opt->before_iter != NULL)
 			opt->before_iter(opt->arg);
-		changed = 0;
-		inertia = assign_work(w, c, &changed);
+		inertia = assign_work(w, c, true, &changed);
 		if (changed == 0 ||
 			(iter > 0 && prev - inertia <= opt->tol * prev))
 			return inertia;
 		prev = inertia;
 		update_centres(w, c);
 	}
-	changed = 0;
-	return assign_work(w, c, &changed);
+	return assign_work(w, c, false, &changed);
 }
 
 /* True when cluster a orders before b: larger, then smaller centre. */
@@ -442,9 +549,11 @@ mk_kmeans_fit(const float *x, int n, int d, const MkKmeansOptions *opt,
 	w.n = n;
 	w.d = d;
 	w.k = k;
-	w.block_rows = block_rows_for(n, k);
-	w.block = mk_alloc(mk_mul_size(mk_mul_size((size_t) w.block_rows, k),
+	w.chunk_rows = chunk_rows_for(n, k);
+	w.chunk = mk_alloc(mk_mul_size(mk_mul_size((size_t) w.chunk_rows, k),
 								   sizeof(float)));
+	w.xnorm = mk_alloc(mk_mul_size((size_t) n, sizeof(float)));
+	sq_norms(x, n, d, w.xnorm);
 	w.cnorm = mk_alloc(mk_mul_size((size_t) k, sizeof(float)));
 	w.labels = mk_alloc(mk_mul_size((size_t) n, sizeof(int32_t)));
 	w.dist = mk_alloc(mk_mul_size((size_t) n, sizeof(float)));
@@ -470,9 +579,9 @@ mk_kmeans_fit(const float *x, int n, int d, const MkKmeansOptions *opt,
 
 	/* final labels of the kept centres, canonical numbers, exact inertia */
 	{
-		int64_t		changed = 0;
+		int64_t		changed;
 
-		assign_work(&w, centroids, &changed);
+		assign_work(&w, centroids, false, &changed);
 	}
 	renumber(&w, centroids);
 	for (int i = 0; i < n; i++)
@@ -488,7 +597,8 @@ mk_kmeans_fit(const float *x, int n, int d, const MkKmeansOptions *opt,
 	mk_free(w.dist);
 	mk_free(w.labels);
 	mk_free(w.cnorm);
-	mk_free(w.block);
+	mk_free(w.chunk);
+	mk_free(w.xnorm);
 	return inertia;
 }
 
@@ -497,21 +607,24 @@ void
 mk_kmeans_assign(const float *x, int n, int d, const float *centroids,
 				 int k, int32_t *assign, float *dist)
 {
-	int			block_rows;
-	float	   *block;
+	int			chunk_rows;
+	float	   *chunk;
 	float	   *cnorm;
-	int64_t		changed = 0;
+	float	   *xnorm;
+	KmPass		pass = {assign, dist, NULL, NULL, 0};
 
 	if (n < 1 || k < 1 || d < 1)
 		return;
-	block_rows = block_rows_for(n, k);
-	block = mk_alloc(mk_mul_size(mk_mul_size((size_t) block_rows, k),
+	chunk_rows = chunk_rows_for(n, k);
+	chunk = mk_alloc(mk_mul_size(mk_mul_size((size_t) chunk_rows, k),
 								 sizeof(float)));
 	cnorm = mk_alloc(mk_mul_size((size_t) k, sizeof(float)));
-	assign_all(x, n, d, centroids, k, cnorm, block, block_rows, assign, dist,
-			   &changed);
+	xnorm = mk_alloc(mk_mul_size((size_t) n, sizeof(float)));
+	sq_norms(x, n, d, xnorm);
+	assign_all(x, xnorm, n, d, centroids, k, cnorm, chunk, chunk_rows, &pass);
+	mk_free(xnorm);
 	mk_free(cnorm);
-	mk_free(block);
+	mk_free(chunk);
 }
 
 /*
@@ -527,6 +640,8 @@ mk_silhouette(const float *x, int n, int d, const int32_t *assign, int k)
 {
 	int64_t    *sizes;
 	double	   *sum;
+	float	   *xt;
+	double	   *row;
 	int			present = 0;
 	double		total = 0.0;
 
@@ -549,6 +664,12 @@ mk_silhouette(const float *x, int n, int d, const int32_t *assign, int k)
 		return NAN;
 	}
 
+	/* the points coordinate by coordinate, for sq_dists_by_coord */
+	xt = mk_alloc(mk_mul_size((size_t) n * d, sizeof(float)));
+	for (int p = 0; p < n; p++)
+		for (int t = 0; t < d; t++)
+			xt[(size_t) t * n + p] = x[(size_t) p * d + t];
+	row = mk_alloc(mk_mul_size((size_t) n, sizeof(double)));
 	for (int i = 0; i < n; i++)
 	{
 		int32_t		own = assign[i];
@@ -558,10 +679,10 @@ mk_silhouette(const float *x, int n, int d, const int32_t *assign, int k)
 		if (sizes[own] < 2)
 			continue;			/* a singleton counts 0 */
 		memset(sum, 0, (size_t) k * sizeof(double));
+		sq_dists_by_coord(xt, n, d, x + (size_t) i * d, row);
 		for (int p = 0; p < n; p++)
 			if (p != i)
-				sum[assign[p]] += sqrt(sq_dist(x + (size_t) i * d,
-											   x + (size_t) p * d, d));
+				sum[assign[p]] += sqrt(row[p]);
 		a = sum[own] / (double) (sizes[own] - 1);
 		for (int j = 0; j < k; j++)
 			if (j != own && sizes[j] > 0 && sum[j] / (double) sizes[j] < b)
@@ -571,6 +692,8 @@ mk_silhouette(const float *x, int n, int d, const int32_t *assign, int k)
 		else if (a > b)
 			total += b / a - 1.0;
 	}
+	mk_free(row);
+	mk_free(xt);
 	mk_free(sum);
 	mk_free(sizes);
 	return total / (double) n;
