@@ -45,6 +45,7 @@ SQL_OBJS = \
 	src/metrics_agg.o \
 	src/mktai.o \
 	src/model_cache.o \
+	src/numeric_double.o \
 	src/options.o \
 	src/pg_alloc.o \
 	src/predict.o \
