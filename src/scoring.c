@@ -62,6 +62,13 @@ ScoreRows(const MkModel *model, const MkMlpParams *params, MkMlpActs *acts,
 }
 
 void
+ScoreRow(const MkModel *model, const MkMlpParams *params, MkMlpActs *acts,
+		 const float *x, float *out)
+{
+	FinishOutput(model, mk_mlp_forward_row(&model->mlp, params, acts, x), out);
+}
+
+void
 AppendJsonNumber(StringInfo buf, const char *name, double value)
 {
 	if (buf->len > 0 && buf->data[buf->len - 1] != '{')

@@ -43,6 +43,10 @@ extern int	ModelOutputWidth(const MkModel *model);
 extern void ScoreRows(const MkModel *model, const MkMlpParams *params,
 					  MkMlpActs *acts, const float *x, int n, float *out);
 
+/* ScoreRows() of one row, its small layers without BLAS (mk_mlp_forward_row). */
+extern void ScoreRow(const MkModel *model, const MkMlpParams *params,
+					 MkMlpActs *acts, const float *x, float *out);
+
 /*
  * Appends the metrics of outputs against the truth as JSON members
  * (without braces): classes[i] is the class index of row i

@@ -44,6 +44,28 @@ mk_dense_forward(float *out, const float *inp,
 }
 
 /*
+ * out[OC] = inp[C] * weight[OC,C]^T + bias[OC] for one row, each output a
+ * plain sum in input order.  On a small layer, such as the last of most
+ * models with its one output, this costs a fraction of the call of sgemv;
+ * it sums in another order, so the outputs may differ from sgemv's in
+ * their last bits.
+ */
+void
+mk_dense_forward_row(float *out, const float *inp, const float *weight,
+					 const float *bias, int C, int OC)
+{
+	for (int o = 0; o < OC; o++)
+	{
+		const float *w = weight + (size_t) o * C;
+		float		sum = bias != NULL ? bias[o] : 0.0f;
+
+		for (int c = 0; c < C; c++)
+			sum += inp[c] * w[c];
+		out[o] = sum;
+	}
+}
+
+/*
  * Accumulates the gradients of the dense layer given dout[B,OC]:
  *	dinp[B,C]	  += dout[B,OC] * weight[OC,C]		(skipped when dinp is NULL)
  *	dweight[OC,C] += dout[B,OC]^T * inp[B,C]

@@ -21,6 +21,11 @@ extern void mk_dense_forward(float *out, const float *inp,
 							 const float *weight, const float *bias,
 							 int B, int C, int OC);
 
+/* Dense for one row, by plain loops: for small layers, without BLAS. */
+extern void mk_dense_forward_row(float *out, const float *inp,
+								 const float *weight, const float *bias,
+								 int C, int OC);
+
 /*
  * dinp[B,C] += dout * weight;  dweight[OC,C] += dout^T * inp;
  * dbias[OC] += column sums of dout.  dinp may be NULL (first layer).

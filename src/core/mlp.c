@@ -226,6 +226,31 @@ mk_mlp_forward(const MkMlpConfig *cfg, const MkMlpParams *p,
 	return acts->out[L - 1];
 }
 
+const float *
+mk_mlp_forward_row(const MkMlpConfig *cfg, const MkMlpParams *p,
+				   MkMlpActs *acts, const float *inp)
+{
+	int			L = cfg->n_dense;
+
+	for (int l = 0; l < L; l++)
+	{
+		const float *x = l == 0 ? inp : acts->out[l - 1];
+		int			C = cfg->sizes[l];
+		int			OC = cfg->sizes[l + 1];
+
+		if ((size_t) C * OC <= MK_MLP_ROW_LOOP_WEIGHTS)
+			mk_dense_forward_row(acts->out[l], x, p->weight[l], p->bias[l],
+								 C, OC);
+		else
+			mk_dense_forward(acts->out[l], x, p->weight[l], p->bias[l],
+							 1, C, OC);
+		if (l == L - 1)
+			break;
+		activation_forward(cfg->activation, acts->out[l], OC);
+	}
+	return acts->out[L - 1];
+}
+
 /*
  * Backward pass from dlogits[B, sizes[n_dense]], accumulating into grads
  * and, when it is not NULL, into dinp[B, sizes[0]].  Going down from the

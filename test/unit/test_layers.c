@@ -241,6 +241,22 @@ test_dense_forward(int B, int C, int OC, MkRng *rng)
 	layer_case_free(&lc);
 }
 
+/* The one-row dense loop against the naive loop on one shape. */
+static void
+test_dense_forward_row(int C, int OC, MkRng *rng)
+{
+	LayerCase	lc = layer_case(LAYER_DENSE, 1, C, OC, rng);
+	float	   *want = floats(OC);
+
+	mk_dense_forward_row(lc.out, lc.inp, lc.weight, lc.bias, C, OC);
+	naive_dense(want, lc.inp, lc.weight, lc.bias, 1, C, OC);
+	unit_check(unit_max_rel_diff(lc.out, want, OC) < 1e-5,
+			   "layers: one-row dense forward matches naive loop, C=%d OC=%d",
+			   C, OC);
+	mk_free(want);
+	layer_case_free(&lc);
+}
+
 /* Dense backward: dinp, dweight, dbias against finite differences. */
 static void
 test_dense_backward(int B, int C, int OC, MkRng *rng)
@@ -390,6 +406,8 @@ test_layers(void)
 	mk_rng_seed(&rng, 2024);
 	for (int s = 0; s < 5; s++)
 		test_dense_forward(shapes[s][0], shapes[s][1], shapes[s][2], &rng);
+	for (int s = 0; s < 5; s++)
+		test_dense_forward_row(shapes[s][1], shapes[s][2], &rng);
 	for (int s = 0; s < 4; s++)
 		test_dense_backward(shapes[s][0], shapes[s][1], shapes[s][2], &rng);
 	for (LayerKind k = LAYER_RELU; k <= LAYER_DROPOUT; k++)

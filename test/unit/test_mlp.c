@@ -298,6 +298,7 @@ test_mlp_forward(MkActivation act, const char *name)
 	double		want[64];
 	float		wantf[MB * 3];
 	const float *logits;
+	double		row_diff = 0.0;
 
 	mlp_case(&mc, act, 0.5f, 9);
 	logits = mk_mlp_forward(&mc.cfg, &mc.p, mc.acts, mc.x, MB, false, NULL);
@@ -309,6 +310,14 @@ test_mlp_forward(MkActivation act, const char *name)
 	}
 	unit_check(unit_max_rel_diff(logits, wantf, MB * 3) < 1e-5,
 			   "mlp: %s forward in evaluation mode matches naive double", name);
+	/* its small layers take the one-row loop */
+	for (int b = 0; b < MB; b++)
+	{
+		logits = mk_mlp_forward_row(&mc.cfg, &mc.p, mc.acts, mc.x + b * 4);
+		row_diff = fmax(row_diff, unit_max_rel_diff(logits, wantf + b * 3, 3));
+	}
+	unit_check(row_diff < 1e-5,
+			   "mlp: %s forward of one row at a time matches naive double", name);
 	mlp_case_free(&mc);
 }
 
