@@ -44,11 +44,13 @@ mk_dense_forward(float *out, const float *inp,
 }
 
 /*
- * out[OC] = inp[C] * weight[OC,C]^T + bias[OC] for one row, each output a
- * plain sum in input order.  On a small layer, such as the last of most
- * models with its one output, this costs a fraction of the call of sgemv;
- * it sums in another order, so the outputs may differ from sgemv's in
- * their last bits.
+ * out[OC] = inp[C] * weight[OC,C]^T + bias[OC] for one row.  On a small
+ * layer, such as the last of most models with its one output, this costs a
+ * fraction of the call of sgemv.  Each output sums in four chains, chain k
+ * taking the inputs c = 4i + k (chain 0 also the last C mod 4), then adds
+ * the chains pairwise, then the bias: four chains let four additions run
+ * at once where one chain would wait on each.  The order differs from
+ * sgemv's, so the outputs may differ from it in their last bits.
  */
 void
 mk_dense_forward_row(float *out, const float *inp, const float *weight,
@@ -57,11 +59,22 @@ mk_dense_forward_row(float *out, const float *inp, const float *weight,
 	for (int o = 0; o < OC; o++)
 	{
 		const float *w = weight + (size_t) o * C;
-		float		sum = bias != NULL ? bias[o] : 0.0f;
+		float		s0 = 0.0f,
+					s1 = 0.0f,
+					s2 = 0.0f,
+					s3 = 0.0f;
+		int			c;
 
-		for (int c = 0; c < C; c++)
-			sum += inp[c] * w[c];
-		out[o] = sum;
+		for (c = 0; c + 4 <= C; c += 4)
+		{
+			s0 += inp[c] * w[c];
+			s1 += inp[c + 1] * w[c + 1];
+			s2 += inp[c + 2] * w[c + 2];
+			s3 += inp[c + 3] * w[c + 3];
+		}
+		for (; c < C; c++)
+			s0 += inp[c] * w[c];
+		out[o] = ((s0 + s1) + (s2 + s3)) + (bias != NULL ? bias[o] : 0.0f);
 	}
 }
 
