@@ -62,10 +62,13 @@ ScoreRows(const MkModel *model, const MkMlpParams *params, MkMlpActs *acts,
 }
 
 void
-ScoreRow(const MkModel *model, const MkMlpParams *params, MkMlpActs *acts,
-		 const float *x, float *out)
+ScoreRow(const MkModel *model, const MkMlpParams *params,
+		 const float *first_weight_t, MkMlpActs *acts, const float *x,
+		 float *out)
 {
-	FinishOutput(model, mk_mlp_forward_row(&model->mlp, params, acts, x), out);
+	FinishOutput(model, mk_mlp_forward_row(&model->mlp, params,
+										   first_weight_t, acts, x),
+				 out);
 }
 
 void

@@ -226,9 +226,23 @@ mk_mlp_forward(const MkMlpConfig *cfg, const MkMlpParams *p,
 	return acts->out[L - 1];
 }
 
+float *
+mk_mlp_first_weight_t(const MkMlpConfig *cfg, const MkMlpParams *p)
+{
+	int			C = cfg->sizes[0];
+	int			OC = cfg->sizes[1];
+	float	   *t = alloc_floats(matrix_size(C, OC));
+
+	for (int o = 0; o < OC; o++)
+		for (int c = 0; c < C; c++)
+			t[(size_t) c * OC + o] = p->weight[0][(size_t) o * C + c];
+	return t;
+}
+
 const float *
 mk_mlp_forward_row(const MkMlpConfig *cfg, const MkMlpParams *p,
-				   MkMlpActs *acts, const float *inp)
+				   const float *first_weight_t, MkMlpActs *acts,
+				   const float *inp)
 {
 	int			L = cfg->n_dense;
 
@@ -238,7 +252,10 @@ mk_mlp_forward_row(const MkMlpConfig *cfg, const MkMlpParams *p,
 		int			C = cfg->sizes[l];
 		int			OC = cfg->sizes[l + 1];
 
-		if ((size_t) C * OC <= MK_MLP_ROW_LOOP_WEIGHTS)
+		if (l == 0)
+			mk_dense_forward_sparse_row(acts->out[0], x, first_weight_t,
+										p->bias[0], C, OC);
+		else if ((size_t) C * OC <= MK_MLP_ROW_LOOP_WEIGHTS)
 			mk_dense_forward_row(acts->out[l], x, p->weight[l], p->bias[l],
 								 C, OC);
 		else

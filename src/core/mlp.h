@@ -82,11 +82,20 @@ extern const float *mk_mlp_forward(const MkMlpConfig *cfg,
 #define MK_MLP_ROW_LOOP_WEIGHTS 128
 
 /*
- * mk_mlp_forward() of one row, outside training: the small layers through
- * mk_dense_forward_row(), the others through BLAS.  Returns the logits.
+ * The first layer's weights transposed, [sizes[0], sizes[1]] (mk_alloc'd),
+ * for mk_mlp_forward_row().
+ */
+extern float *mk_mlp_first_weight_t(const MkMlpConfig *cfg,
+									const MkMlpParams *p);
+
+/*
+ * mk_mlp_forward() of one row, outside training: the first layer through
+ * mk_dense_forward_sparse_row() with first_weight_t, the other small layers
+ * through mk_dense_forward_row(), the rest through BLAS.  Returns the logits.
  */
 extern const float *mk_mlp_forward_row(const MkMlpConfig *cfg,
 									   const MkMlpParams *p,
+									   const float *first_weight_t,
 									   MkMlpActs *acts, const float *inp);
 
 /*
