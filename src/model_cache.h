@@ -24,6 +24,8 @@ typedef struct ModelHandle
 	MkModel		model;
 	MkMlpParams params;			/* named pointers into model.params: the
 								 * network, or a sequence model's head */
+	float	   *first_weight_t; /* its first layer transposed, made for
+								 * scoring rows one at a time */
 	MkRnnParams rnn_params;		/* a sequence model's recurrent layers */
 } ModelHandle;
 

@@ -38,8 +38,8 @@ ScoreArgument(FunctionCallInfo fcinfo, ScoreState **statep, const char *function
 		WrongTask(state, function,
 				  "Use the aggregate mktai.predict_sequence(model, row ORDER BY ...).");
 	EncodeArgument(fcinfo, state);
-	ScoreRows(model, &state->handle->params, state->acts, state->features, 1,
-			  state->outputs);
+	ScoreRow(model, &state->handle->params, state->handle->first_weight_t,
+			 state->acts, state->features, state->outputs);
 	*statep = state;
 	return state->outputs;
 }

@@ -26,6 +26,7 @@
 #include "utils/typcache.h"
 
 #include "model/encode.h"
+#include "numeric_double.h"
 #include "row_encode.h"
 
 typedef struct ColumnBinding
@@ -154,7 +155,7 @@ NumberFromDatum(Datum value, ValueSource source, const char *column)
 			d = DatumGetFloat8(value);
 			break;
 		case SRC_NUMERIC:
-			d = DatumGetFloat8(DirectFunctionCall1(numeric_float8, value));
+			d = NumericToDouble(value);
 			break;
 		default:
 			elog(ERROR, "column \"%s\" is not numeric", column);

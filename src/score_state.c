@@ -49,6 +49,14 @@ GetScoreState(FunctionCallInfo fcinfo)
 												 model->prep.n_features));
 	if (model->mlp.n_dense > 0)
 		state->acts = mk_mlp_acts_create(&model->mlp, 1);
+	if (model->mlp.n_dense > 0 && state->handle->first_weight_t == NULL)
+	{
+		/* once per cached model version, in its context */
+		MemoryContextSwitchTo(state->handle->mcxt);
+		state->handle->first_weight_t =
+			mk_mlp_first_weight_t(&model->mlp, &state->handle->params);
+		MemoryContextSwitchTo(mcxt);
+	}
 	if (model->task == MK_TASK_SEGMENTATION &&
 		model->segments.method == MK_SEGMENT_AUTOENCODER)
 	{

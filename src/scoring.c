@@ -62,6 +62,16 @@ ScoreRows(const MkModel *model, const MkMlpParams *params, MkMlpActs *acts,
 }
 
 void
+ScoreRow(const MkModel *model, const MkMlpParams *params,
+		 const float *first_weight_t, MkMlpActs *acts, const float *x,
+		 float *out)
+{
+	FinishOutput(model, mk_mlp_forward_row(&model->mlp, params,
+										   first_weight_t, acts, x),
+				 out);
+}
+
+void
 AppendJsonNumber(StringInfo buf, const char *name, double value)
 {
 	if (buf->len > 0 && buf->data[buf->len - 1] != '{')

@@ -44,6 +44,14 @@ extern void ScoreRows(const MkModel *model, const MkMlpParams *params,
 					  MkMlpActs *acts, const float *x, int n, float *out);
 
 /*
+ * ScoreRows() of one row, by mk_mlp_forward_row(): first_weight_t is the
+ * network's first layer transposed.
+ */
+extern void ScoreRow(const MkModel *model, const MkMlpParams *params,
+					 const float *first_weight_t, MkMlpActs *acts,
+					 const float *x, float *out);
+
+/*
  * Appends the metrics of outputs against the truth as JSON members
  * (without braces): classes[i] is the class index of row i
  * (classification), values[i] the true value (regression).

@@ -21,6 +21,19 @@ extern void mk_dense_forward(float *out, const float *inp,
 							 const float *weight, const float *bias,
 							 int B, int C, int OC);
 
+/* Dense for one row, by plain loops: for small layers, without BLAS. */
+extern void mk_dense_forward_row(float *out, const float *inp,
+								 const float *weight, const float *bias,
+								 int C, int OC);
+
+/*
+ * Dense for one row of mostly zero inputs, from weight_t[C,OC], the weight
+ * transposed: only the non-zero inputs cost work.
+ */
+extern void mk_dense_forward_sparse_row(float *restrict out, const float *inp,
+										const float *restrict weight_t,
+										const float *bias, int C, int OC);
+
 /*
  * dinp[B,C] += dout * weight;  dweight[OC,C] += dout^T * inp;
  * dbias[OC] += column sums of dout.  dinp may be NULL (first layer).

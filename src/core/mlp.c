@@ -226,6 +226,48 @@ mk_mlp_forward(const MkMlpConfig *cfg, const MkMlpParams *p,
 	return acts->out[L - 1];
 }
 
+float *
+mk_mlp_first_weight_t(const MkMlpConfig *cfg, const MkMlpParams *p)
+{
+	int			C = cfg->sizes[0];
+	int			OC = cfg->sizes[1];
+	float	   *t = alloc_floats(matrix_size(C, OC));
+
+	for (int o = 0; o < OC; o++)
+		for (int c = 0; c < C; c++)
+			t[(size_t) c * OC + o] = p->weight[0][(size_t) o * C + c];
+	return t;
+}
+
+const float *
+mk_mlp_forward_row(const MkMlpConfig *cfg, const MkMlpParams *p,
+				   const float *first_weight_t, MkMlpActs *acts,
+				   const float *inp)
+{
+	int			L = cfg->n_dense;
+
+	for (int l = 0; l < L; l++)
+	{
+		const float *x = l == 0 ? inp : acts->out[l - 1];
+		int			C = cfg->sizes[l];
+		int			OC = cfg->sizes[l + 1];
+
+		if (l == 0)
+			mk_dense_forward_sparse_row(acts->out[0], x, first_weight_t,
+										p->bias[0], C, OC);
+		else if ((size_t) C * OC <= MK_MLP_ROW_LOOP_WEIGHTS)
+			mk_dense_forward_row(acts->out[l], x, p->weight[l], p->bias[l],
+								 C, OC);
+		else
+			mk_dense_forward(acts->out[l], x, p->weight[l], p->bias[l],
+							 1, C, OC);
+		if (l == L - 1)
+			break;
+		activation_forward(cfg->activation, acts->out[l], OC);
+	}
+	return acts->out[L - 1];
+}
+
 /*
  * Backward pass from dlogits[B, sizes[n_dense]], accumulating into grads
  * and, when it is not NULL, into dinp[B, sizes[0]].  Going down from the

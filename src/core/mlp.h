@@ -75,6 +75,30 @@ extern const float *mk_mlp_forward(const MkMlpConfig *cfg,
 								   MkRng *rng);
 
 /*
+ * Layers of at most this many weights score one row faster through
+ * mk_dense_forward_row() than through sgemv, whose call alone costs some
+ * hundreds of instructions.
+ */
+#define MK_MLP_ROW_LOOP_WEIGHTS 128
+
+/*
+ * The first layer's weights transposed, [sizes[0], sizes[1]] (mk_alloc'd),
+ * for mk_mlp_forward_row().
+ */
+extern float *mk_mlp_first_weight_t(const MkMlpConfig *cfg,
+									const MkMlpParams *p);
+
+/*
+ * mk_mlp_forward() of one row, outside training: the first layer through
+ * mk_dense_forward_sparse_row() with first_weight_t, the other small layers
+ * through mk_dense_forward_row(), the rest through BLAS.  Returns the logits.
+ */
+extern const float *mk_mlp_forward_row(const MkMlpConfig *cfg,
+									   const MkMlpParams *p,
+									   const float *first_weight_t,
+									   MkMlpActs *acts, const float *inp);
+
+/*
  * Back-propagates dlogits[B, sizes[n_dense]] through the batch of the last
  * training-mode mk_mlp_forward, accumulating into grads and, when dinp is
  * not NULL, into dinp[B, sizes[0]] (the gradient with respect to inp).  It

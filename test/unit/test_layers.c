@@ -241,6 +241,45 @@ test_dense_forward(int B, int C, int OC, MkRng *rng)
 	layer_case_free(&lc);
 }
 
+/* The one-row dense loop against the naive loop on one shape. */
+static void
+test_dense_forward_row(int C, int OC, MkRng *rng)
+{
+	LayerCase	lc = layer_case(LAYER_DENSE, 1, C, OC, rng);
+	float	   *want = floats(OC);
+
+	mk_dense_forward_row(lc.out, lc.inp, lc.weight, lc.bias, C, OC);
+	naive_dense(want, lc.inp, lc.weight, lc.bias, 1, C, OC);
+	unit_check(unit_max_rel_diff(lc.out, want, OC) < 1e-5,
+			   "layers: one-row dense forward matches naive loop, C=%d OC=%d",
+			   C, OC);
+	mk_free(want);
+	layer_case_free(&lc);
+}
+
+/* The sparse one-row loop against the naive loop, every third input 0. */
+static void
+test_dense_forward_sparse_row(int C, int OC, MkRng *rng)
+{
+	LayerCase	lc = layer_case(LAYER_DENSE, 1, C, OC, rng);
+	float	   *weight_t = floats((size_t) C * OC);
+	float	   *want = floats(OC);
+
+	for (int c = 0; c < C; c += 3)
+		lc.inp[c] = 0.0f;
+	for (int o = 0; o < OC; o++)
+		for (int c = 0; c < C; c++)
+			weight_t[c * OC + o] = lc.weight[o * C + c];
+	mk_dense_forward_sparse_row(lc.out, lc.inp, weight_t, lc.bias, C, OC);
+	naive_dense(want, lc.inp, lc.weight, lc.bias, 1, C, OC);
+	unit_check(unit_max_rel_diff(lc.out, want, OC) < 1e-5,
+			   "layers: sparse one-row dense forward matches naive loop, C=%d OC=%d",
+			   C, OC);
+	mk_free(weight_t);
+	mk_free(want);
+	layer_case_free(&lc);
+}
+
 /* Dense backward: dinp, dweight, dbias against finite differences. */
 static void
 test_dense_backward(int B, int C, int OC, MkRng *rng)
@@ -390,6 +429,10 @@ test_layers(void)
 	mk_rng_seed(&rng, 2024);
 	for (int s = 0; s < 5; s++)
 		test_dense_forward(shapes[s][0], shapes[s][1], shapes[s][2], &rng);
+	for (int s = 0; s < 5; s++)
+		test_dense_forward_row(shapes[s][1], shapes[s][2], &rng);
+	for (int s = 0; s < 5; s++)
+		test_dense_forward_sparse_row(shapes[s][1], shapes[s][2], &rng);
 	for (int s = 0; s < 4; s++)
 		test_dense_backward(shapes[s][0], shapes[s][1], shapes[s][2], &rng);
 	for (LayerKind k = LAYER_RELU; k <= LAYER_DROPOUT; k++)

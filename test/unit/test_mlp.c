@@ -298,6 +298,8 @@ test_mlp_forward(MkActivation act, const char *name)
 	double		want[64];
 	float		wantf[MB * 3];
 	const float *logits;
+	double		row_diff = 0.0;
+	float	   *first_weight_t;
 
 	mlp_case(&mc, act, 0.5f, 9);
 	logits = mk_mlp_forward(&mc.cfg, &mc.p, mc.acts, mc.x, MB, false, NULL);
@@ -309,6 +311,24 @@ test_mlp_forward(MkActivation act, const char *name)
 	}
 	unit_check(unit_max_rel_diff(logits, wantf, MB * 3) < 1e-5,
 			   "mlp: %s forward in evaluation mode matches naive double", name);
+	/*
+	 * one row at a time, an input of each row zero: the first layer takes
+	 * the sparse loop, the others the one-row loop
+	 */
+	first_weight_t = mk_mlp_first_weight_t(&mc.cfg, &mc.p);
+	for (int b = 0; b < MB; b++)
+	{
+		mc.x[b * 4 + b % 4] = 0.0f;
+		naive_forward(&mc, mc.x + b * 4, want);
+		for (int k = 0; k < 3; k++)
+			wantf[b * 3 + k] = (float) want[k];
+		logits = mk_mlp_forward_row(&mc.cfg, &mc.p, first_weight_t, mc.acts,
+									mc.x + b * 4);
+		row_diff = fmax(row_diff, unit_max_rel_diff(logits, wantf + b * 3, 3));
+	}
+	unit_check(row_diff < 1e-5,
+			   "mlp: %s forward of one row at a time matches naive double", name);
+	mk_free(first_weight_t);
 	mlp_case_free(&mc);
 }
 
