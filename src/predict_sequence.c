@@ -33,6 +33,7 @@ typedef struct SequenceState
 typedef struct SequenceCache
 {
 	char		name[NAMEDATALEN];
+	int			name_len;
 	ModelHandle *handle;
 	RowEncoder *encoder;
 	float	   *features;
@@ -53,6 +54,7 @@ GetSequenceCache(FunctionCallInfo fcinfo, const char *name)
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
 	cache = palloc0(sizeof(SequenceCache));
 	strlcpy(cache->name, name, NAMEDATALEN);
+	cache->name_len = strlen(cache->name);
 	cache->handle = ModelAcquire(name, fcinfo->flinfo->fn_mcxt);
 	model = &cache->handle->model;
 	if (model->rnn.n_layers == 0 || model->task == MK_TASK_FORECAST)
@@ -74,6 +76,22 @@ GetSequenceCache(FunctionCallInfo fcinfo, const char *name)
 	return cache;
 }
 
+/*
+ * The cache for the model named by a text argument: every row of a call
+ * site names the same model, so its bytes are compared in place rather
+ * than copied into a C string each time.
+ */
+static SequenceCache *
+GetSequenceCacheByText(FunctionCallInfo fcinfo, text *name)
+{
+	SequenceCache *cache = (SequenceCache *) fcinfo->flinfo->fn_extra;
+
+	if (cache != NULL && VARSIZE_ANY_EXHDR(name) == cache->name_len &&
+		memcmp(VARDATA_ANY(name), cache->name, cache->name_len) == 0)
+		return cache;
+	return GetSequenceCache(fcinfo, text_to_cstring(name));
+}
+
 PG_FUNCTION_INFO_V1(mktai_predict_sequence_step);
 
 /* Transition: one row of the history, in order, through one recurrent step. */
@@ -93,7 +111,7 @@ mktai_predict_sequence_step(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_BYTEA_P(st);
 	}
-	cache = GetSequenceCache(fcinfo, text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	cache = GetSequenceCacheByText(fcinfo, PG_GETARG_TEXT_PP(1));
 	model = &cache->handle->model;
 	if (st == NULL)
 	{

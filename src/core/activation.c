@@ -17,21 +17,6 @@
 #include "layers.h"
 
 /*
- * The logistic function without overflow: for x < 0 it is computed as
- * e^x / (1 + e^x), so exp() only ever sees a non-positive argument.
- */
-float
-mk_sigmoid(float x)
-{
-	float		e;
-
-	if (x >= 0.0f)
-		return 1.0f / (1.0f + expf(-x));
-	e = expf(x);
-	return e / (1.0f + e);
-}
-
-/*
  * out[n] = max(inp, 0), that is inp > 0 ? inp : +0, without a branch: a
  * compiler keeps one for the ternary, and on trained weights it goes either
  * way at random, so it mispredicts on about half the values.  As unsigned

