@@ -253,4 +253,16 @@ extern void mk_text_evaluate(const MkTextConfig *cfg, const float *params,
 							 const MkTextDataset *data, double *loss,
 							 double *metric);
 
+/*
+ * Closes epoch (from 1) of a run of either encoder: its report in
+ * result->curve (allocated for every epoch) with train_loss and the loss
+ * and metric on valid (may be NULL), best_loss updated, then the
+ * after_epoch hook.
+ */
+extern void mk_text_end_epoch(const MkTextConfig *cfg, const float *params,
+							  const MkTextDataset *valid,
+							  const MkFitHooks *hooks, MkFitResult *result,
+							  int epoch, double train_loss,
+							  double *best_loss);
+
 #endif							/* MK_TEXTCLF_H */

@@ -172,6 +172,32 @@ fit_end(TextFit *st)
 	mk_free(st->order);
 }
 
+/* Reports an epoch of either encoder; see textclf.h. */
+void
+mk_text_end_epoch(const MkTextConfig *cfg, const float *params,
+				  const MkTextDataset *valid, const MkFitHooks *hooks,
+				  MkFitResult *result, int epoch, double train_loss,
+				  double *best_loss)
+{
+	MkEpochReport *report = &result->curve[epoch - 1];
+
+	report->epoch = epoch;
+	report->train_loss = train_loss;
+	report->valid_loss = NAN;
+	report->valid_metric = NAN;
+	if (valid != NULL && valid->n > 0)
+		mk_text_evaluate(cfg, params, valid, &report->valid_loss,
+						 &report->valid_metric);
+	report->improved = isnan(report->valid_loss) ||
+		report->valid_loss < *best_loss;
+	if (report->improved && !isnan(report->valid_loss))
+		*best_loss = report->valid_loss;
+	result->epochs_run = epoch;
+	result->best_epoch = epoch; /* the last epoch's parameters are kept */
+	if (hooks != NULL && hooks->after_epoch != NULL)
+		hooks->after_epoch(hooks->arg, report);
+}
+
 /* The epochs and hooks of a run; see textclf.h. */
 void
 mk_text_fit(const MkTextConfig *cfg, float *params,
@@ -194,25 +220,9 @@ mk_text_fit(const MkTextConfig *cfg, float *params,
 	result->curve = mk_alloc(mk_mul_size((size_t) epochs,
 										 sizeof(MkEpochReport)));
 	for (int epoch = 1; epoch <= epochs; epoch++)
-	{
-		MkEpochReport *report = &result->curve[epoch - 1];
+		mk_text_end_epoch(cfg, params, valid, hooks, result, epoch,
+						  train_epoch(&st, epoch, hooks), &best_loss);
 
-		report->epoch = epoch;
-		report->train_loss = train_epoch(&st, epoch, hooks);
-		report->valid_loss = NAN;
-		report->valid_metric = NAN;
-		if (valid != NULL && valid->n > 0)
-			mk_text_evaluate(cfg, params, valid, &report->valid_loss,
-							 &report->valid_metric);
-		report->improved = isnan(report->valid_loss) ||
-			report->valid_loss < best_loss;
-		if (report->improved && !isnan(report->valid_loss))
-			best_loss = report->valid_loss;
-		result->epochs_run = epoch;
-		result->best_epoch = epoch; /* the last epoch's parameters are kept */
-		if (hooks != NULL && hooks->after_epoch != NULL)
-			hooks->after_epoch(hooks->arg, report);
-	}
 	fit_end(&st);
 }
 
